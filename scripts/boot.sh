@@ -1,0 +1,79 @@
+#!/bin/bash
+# usage: scripts/boot.sh KERNEL INITRD APPEND LOG TIMEOUT
+#
+# Boot KERNEL with INITRD under QEMU (2 vCPUs, 3 GiB), the serial console
+# going to LOG, and print progress as the guest runner starts each test.
+# TCG (single-threaded) unless the host can really run KVM: vmx/svm in the
+# CPU flags and a usable /dev/kvm, and even then TCG if the guest prints
+# nothing within 30 seconds.  Exit status: 0 the runner finished, 2 the
+# guest was killed at TIMEOUT seconds, 3 the guest stopped early.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+[[ $# -eq 5 ]] || die "usage: scripts/boot.sh KERNEL INITRD APPEND LOG TIMEOUT"
+kernel=$1 initrd=$2 append=$3 log=$4 timeout=$5
+QEMU=${QEMU:-qemu-system-x86_64}
+command -v "$QEMU" >/dev/null || die "QEMU ($QEMU) not found (apt-get install qemu-system-x86)"
+[[ -f $kernel ]] || die "no kernel image $kernel"
+[[ -f $initrd ]] || die "no initramfs $initrd"
+
+can_kvm() {
+	[[ ${ACCEL:-} != tcg ]] && [[ -w /dev/kvm ]] && grep -qwE 'vmx|svm' /proc/cpuinfo &&
+		grep -qsE '^(Y|1)$' /sys/module/kvm_intel/parameters/nested /sys/module/kvm_amd/parameters/nested
+}
+
+qemu_pid=
+start_qemu() {
+	local accel=$1
+	local -a cpu=(-accel tcg,thread=single -cpu EPYC-Rome,+svm,+npt)
+	[[ $accel == kvm ]] && cpu=(-accel kvm -cpu host)
+	: >"$log"
+	"$QEMU" "${cpu[@]}" -smp 2 -m 3G -nographic -no-reboot -monitor none \
+		-serial "file:$log" -kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 $append" </dev/null >"$log.qemu" 2>&1 &
+	qemu_pid=$!
+}
+trap '[[ -z $qemu_pid ]] || kill -9 $qemu_pid 2>/dev/null || true' EXIT
+
+accel=tcg
+if can_kvm; then
+	start_qemu kvm
+	for _ in $(seq 30); do
+		grep -q 'Linux version' "$log" 2>/dev/null && break
+		sleep 1
+	done
+	if grep -q 'Linux version' "$log"; then
+		accel=kvm
+	else
+		kill -9 "$qemu_pid" 2>/dev/null || true
+		wait "$qemu_pid" 2>/dev/null || true
+		stage boot "KVM acceleration printed nothing in 30 s; falling back to TCG"
+	fi
+fi
+[[ $accel == kvm ]] || start_qemu tcg
+
+start=$(date +%s)
+seen=0
+total=?
+while kill -0 "$qemu_pid" 2>/dev/null; do
+	if (($(date +%s) - start >= timeout)); then
+		kill -9 "$qemu_pid" 2>/dev/null || true
+		wait "$qemu_pid" 2>/dev/null || true
+		qemu_pid=
+		echo "# HARNESS: guest killed at the global timeout (${timeout}s)" >>"$log"
+		stage boot "guest hung: killed at the global timeout of ${timeout}s"
+		exit 2
+	fi
+	[[ $total != '?' ]] || total=$(grep -a -m1 -oE '^1\.\.[0-9]+' "$log" | cut -c4- || echo '?')
+	[[ -n $total ]] || total='?'
+	mapfile -t started < <(grep -a -oE '^# START [^ ]+' "$log" | cut -c9-)
+	while ((seen < ${#started[@]})); do
+		seen=$((seen + 1))
+		stage boot "[$accel] test $seen of $total: ${started[seen - 1]}"
+	done
+	sleep 2
+done
+wait "$qemu_pid" 2>/dev/null || true
+qemu_pid=
+grep -aq '^# RUNNER-END' "$log" && exit 0
+stage boot "guest stopped before the runner finished (see $log)"
+exit 3

@@ -1,0 +1,48 @@
+#!/bin/bash
+# usage: scripts/build-kernel.sh SRC NAME
+#
+# Build the test kernel of source tree SRC out of tree in $CACHE/build/NAME:
+# tinyconfig plus selftests/kernel.config, with ccache, then install the
+# UAPI headers there for the selftests.  Prints the build directory.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+[[ $# -eq 2 ]] || die "usage: scripts/build-kernel.sh SRC NAME"
+src=$1 name=$2
+[[ -f $src/Makefile && -d $src/arch/x86/kvm ]] || die "$src is not a kernel source tree"
+need_tools make gcc ccache flex bison bc
+out=$CACHE/build/$name
+need_space "$CACHE" 4
+mkdir -p "$out"
+
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_BASEDIR=$CACHE CCACHE_NOHASHDIR=1
+ccache -M 8G >/dev/null
+kmake() { make -s -C "$src" O="$out" ARCH=x86_64 CC="ccache gcc" "$@"; }
+
+# Make the config in a scratch directory, and only replace the build's
+# .config when it changes, so that incremental builds stay incremental.
+cfgdir=$out/.cfg
+mkdir -p "$cfgdir"
+make -s -C "$src" O="$cfgdir" ARCH=x86_64 tinyconfig >"$out/config.log" 2>&1 ||
+	die "make tinyconfig failed; see $out/config.log"
+KCONFIG_CONFIG=$cfgdir/.config "$src/scripts/kconfig/merge_config.sh" -m -O "$cfgdir" \
+	"$cfgdir/.config" "$REPO/selftests/kernel.config" >>"$out/config.log" 2>&1 ||
+	die "merging selftests/kernel.config failed; see $out/config.log"
+make -s -C "$src" O="$cfgdir" ARCH=x86_64 olddefconfig >>"$out/config.log" 2>&1 ||
+	die "make olddefconfig failed; see $out/config.log"
+missing=$(grep -E '^CONFIG_[A-Z0-9_]+=' "$REPO/selftests/kernel.config" | while read -r line; do
+	grep -qxF "$line" "$cfgdir/.config" || echo "${line%%=*}"
+done)
+[[ -z $missing ]] || die "kernel config lacks (a dependency is missing): $(echo $missing)"
+if ! cmp -s "$cfgdir/.config" "$out/.config"; then
+	cp "$cfgdir/.config" "$out/.config"
+fi
+
+stage build "kernel in $out (make -j$JOBS; about 8 minutes from scratch)"
+if ! kmake -j"$JOBS" olddefconfig bzImage >"$out/build.log" 2>&1; then
+	grep -E 'error|Error' "$out/build.log" | head -20 >&2
+	die "kernel build failed; see $out/build.log"
+fi
+kmake headers_install INSTALL_HDR_PATH="$out/usr" >>"$out/build.log" 2>&1 ||
+	die "headers_install failed; see $out/build.log"
+stage build "kernel $(cat "$out/include/config/kernel.release") built"
+echo "$out"

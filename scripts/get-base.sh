@@ -1,0 +1,86 @@
+#!/bin/bash
+# usage: scripts/get-base.sh
+#
+# Make sure the base kernel tree exists and print what it is.  Without KDIR,
+# download Debian's linux-source-7.3 ($DEB_VERSION, trixie-backports) with a
+# private apt configuration (the machine's apt sources are not touched),
+# unpack it under $CACHE and make it a git repository whose base commit is
+# tagged kvm-mmu-base.  With KDIR=<git tree>, check that tree and BASE.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+[[ $# -eq 0 ]] || die "usage: scripts/get-base.sh (no arguments; see KDIR, BASE, CACHE)"
+
+if [[ -n ${KDIR:-} ]]; then
+	src_repo >/dev/null
+	stage base "using KDIR: $(base_desc)"
+	exit 0
+fi
+
+if git -C "$CACHE/linux" rev-parse -q --verify "refs/tags/$BASE_TAG" >/dev/null 2>&1; then
+	stage base "$(base_desc)"
+	exit 0
+fi
+
+need_tools apt-get apt-cache dpkg-deb tar xz git
+need_space "$CACHE" 8
+apt_dir=$CACHE/apt
+mkdir -p "$apt_dir"/{lists/partial,cache/archives/partial,etc/preferences.d,etc/sources.list.d}
+echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $DEB_SUITE main" \
+	>"$apt_dir/etc/sources.list"
+cat >"$apt_dir/apt.conf" <<CONF
+Dir::State "$apt_dir";
+Dir::State::Lists "$apt_dir/lists";
+Dir::State::status "/var/lib/dpkg/status";
+Dir::Cache "$apt_dir/cache";
+Dir::Etc::SourceList "$apt_dir/etc/sources.list";
+Dir::Etc::SourceParts "$apt_dir/etc/sources.list.d";
+Dir::Etc::Preferences "$apt_dir/etc/preferences";
+Dir::Etc::PreferencesParts "$apt_dir/etc/preferences.d";
+APT::Sandbox::User "root";
+CONF
+apt_private() { "$@" -c "$apt_dir/apt.conf"; }
+
+stage base "apt-get update ($DEB_SUITE, private configuration in $apt_dir)"
+apt-get -c "$apt_dir/apt.conf" -q update >"$apt_dir/update.log" 2>&1 ||
+	die "apt-get update for $DEB_SUITE failed; see $apt_dir/update.log"
+
+version=$DEB_VERSION
+if ! apt-cache -c "$apt_dir/apt.conf" madison "$DEB_PKG" | awk '{print $3}' | grep -qxF "$version"; then
+	newest=$(apt-cache -c "$apt_dir/apt.conf" madison "$DEB_PKG" | awk '{print $3}' | sort -V | tail -1)
+	[[ -n $newest ]] || die "$DEB_PKG is not in $DEB_SUITE any more; set KDIR= to a kernel git tree"
+	echo "warning: $DEB_PKG $version is gone from $DEB_SUITE; using the newest, $newest" >&2
+	version=$newest
+fi
+
+dl=$CACHE/dl
+mkdir -p "$dl"
+stage base "downloading $DEB_PKG $version"
+(cd "$dl" && apt-get -c "$apt_dir/apt.conf" -q download "$DEB_PKG=$version" >"$apt_dir/download.log" 2>&1) ||
+	die "download of $DEB_PKG=$version failed; see $apt_dir/download.log"
+deb=$(ls -t "$dl"/"${DEB_PKG}"_*.deb | head -1)
+
+tmp=$CACHE/linux.tmp
+rm -rf "$tmp"
+mkdir -p "$tmp"
+stage base "unpacking $(basename "$deb")"
+dpkg-deb --fsys-tarfile "$deb" | tar -x -O "./usr/src/$DEB_PKG.tar.xz" |
+	tar -xJ -C "$tmp" --strip-components=1
+[[ -f $tmp/Makefile && -d $tmp/arch/x86/kvm ]] || die "$deb did not hold a kernel tree"
+
+# Debian's .gitignore ends with a packaging block that ignores every
+# top-level entry; cut it off so that new files can be added.
+awk '/^# Debian packaging/ { exit } { print }' "$tmp/.gitignore" |
+	sed -e '${/^#$/d}' >"$tmp/.gitignore.new"
+mv "$tmp/.gitignore.new" "$tmp/.gitignore"
+
+stage base "creating the git repository (a few minutes)"
+git -C "$tmp" init -q -b base
+git -C "$tmp" -c core.autocrlf=false add -A -f .
+git -C "$tmp" -c user.name="kvm-mmu-series" -c user.email="kvm-mmu-series@localhost" \
+	commit -q -m "Linux $version (Debian $DEB_PKG)" \
+	-m "Unpacked from $(basename "$deb"); the Debian packaging block at the end of .gitignore removed."
+git -C "$tmp" tag "$BASE_TAG"
+echo "$version" >"$tmp/../linux.version"
+rm -rf "$CACHE/linux"
+mv "$tmp" "$CACHE/linux"
+stage base "$(base_desc)"

@@ -1,0 +1,151 @@
+# shellcheck shell=bash
+# Shared helpers for the scripts in this directory.  Sourced, never run.
+#
+# Variables a user may set (all optional):
+#   CACHE    where the base tree, build trees and downloads live
+#            (default: ~/.cache/kvm-mmu-series)
+#   KDIR     a kernel git tree to use instead of Debian's linux-source-7.3
+#   BASE     the base revision in KDIR (default: the tag kvm-mmu-base, else HEAD)
+#   RESULTS  the results directory of this run (default: results/<date>-<name>)
+#   JOBS     make -j (default: nproc + 1)
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${CACHE:-$HOME/.cache/kvm-mmu-series}
+JOBS=${JOBS:-$(($(nproc) + 1))}
+DEB_PKG=linux-source-7.3
+DEB_VERSION=${DEB_VERSION:-7.3.4-1~bpo13+1}
+DEB_SUITE=trixie-backports
+BASE_TAG=kvm-mmu-base
+WORK_BRANCH=kvm-mmu-series
+T0=${T0:-$(date +%s)}
+export T0
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+elapsed() {
+	local s=$(($(date +%s) - T0))
+	printf '%d:%02d' $((s / 60)) $((s % 60))
+}
+
+# stage NAME MESSAGE...: one progress line, with the time since the run began
+stage() {
+	local name=$1
+	shift
+	printf '[%6s] %-9s %s\n' "$(elapsed)" "$name" "$*" >&2
+}
+
+need_tools() {
+	local t missing=()
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+	done
+	((${#missing[@]} == 0)) ||
+		die "missing tool(s): ${missing[*]} (run 'make deps' as root to install them)"
+}
+
+# need_space DIR GIB: stop unless DIR's file system has GIB free
+need_space() {
+	local dir=$1 gib=$2 avail
+	mkdir -p "$dir"
+	avail=$(df -Pk "$dir" | awk 'NR == 2 { print int($4 / 1048576) }')
+	((avail >= gib)) ||
+		die "no space left: $dir has ${avail} GiB free, this step needs ${gib} GiB (set CACHE= to another disk)"
+}
+
+# The kernel repository the series applies to (Debian's tree or KDIR).
+src_repo() {
+	if [[ -n ${KDIR:-} ]]; then
+		git -C "$KDIR" rev-parse --git-dir >/dev/null 2>&1 ||
+			die "KDIR=$KDIR is not a git tree"
+		(cd "$KDIR" && pwd)
+	else
+		echo "$CACHE/linux"
+	fi
+}
+
+# The base commit, as a full hash.
+base_rev() {
+	local repo rev
+	repo=$(src_repo)
+	if [[ -n ${BASE:-} ]]; then
+		rev=$BASE
+	elif git -C "$repo" rev-parse -q --verify "refs/tags/$BASE_TAG" >/dev/null; then
+		rev=$BASE_TAG
+	else
+		rev=HEAD
+	fi
+	git -C "$repo" rev-parse -q --verify "$rev^{commit}" ||
+		die "BASE=$rev is not a commit in $repo"
+}
+
+# "7.3.4 (Debian linux-source-7.3 7.3.4-1~bpo13+1, base 1234abcd)"
+base_desc() {
+	local repo ver
+	repo=$(src_repo)
+	ver=$(git -C "$repo" show "$(base_rev):Makefile" |
+		awk '/^VERSION =/{v=$3} /^PATCHLEVEL =/{p=$3} /^SUBLEVEL =/{s=$3}
+		     /^EXTRAVERSION =/{e=$3} END {printf "%s.%s.%s%s", v, p, s, e}')
+	if [[ -z ${KDIR:-} && -f $CACHE/linux.version ]]; then
+		echo "$ver (Debian $DEB_PKG $(cat "$CACHE/linux.version"), base $(base_rev | cut -c1-12))"
+	else
+		echo "$ver ($repo, base $(base_rev | cut -c1-12))"
+	fi
+}
+
+# The worktree where the series is applied, one per source repository;
+# never the user's own checkout.
+work_tree() {
+	echo "$CACHE/work-$(echo "$1" | md5sum | cut -c1-8)"
+}
+
+# Patch files in series order, as absolute paths.
+series_patches() {
+	local p
+	[[ -f $REPO/series ]] || die "no series file in $REPO"
+	while read -r p; do
+		p=${p%%#*}
+		p=${p//[[:space:]]/}
+		[[ -n $p ]] || continue
+		[[ -f $REPO/patches/$p ]] || die "series names patches/$p, which does not exist"
+		echo "$REPO/patches/$p"
+	done <"$REPO/series"
+}
+
+# Plan entries (selftests/plan.cfg) as tab-separated lines:
+# name binary args mode patch timeout bench
+plan_entries() {
+	awk -f "$REPO/scripts/plan.awk" "${PLAN:-$REPO/selftests/plan.cfg}"
+}
+
+new_results_dir() {
+	local name=$1
+	RESULTS=${RESULTS:-$REPO/results/$(date +%Y%m%d-%H%M%S)-$name}
+	mkdir -p "$RESULTS"
+	echo "$RESULTS"
+}
+
+# sq STRING: STRING single-quoted for sh
+sq() {
+	local q="'\\''"
+	printf "'%s'" "${1//\'/$q}"
+}
+
+# The boot a test mode needs: modes with the same kernel command line share one.
+boot_of_mode() {
+	case $1 in
+	tdp | nested) echo npt ;;
+	shadow) echo shadow ;;
+	*) die "unknown MMU mode '$1'" ;;
+	esac
+}
+
+boot_cmdline() {
+	case $1 in
+	npt) echo "kvm_amd.npt=1" ;;
+	shadow) echo "kvm_amd.npt=0" ;;
+	*) die "unknown boot '$1'" ;;
+	esac
+}
