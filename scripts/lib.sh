@@ -10,6 +10,8 @@
 #   JOBS     make -j (default: nproc + 1)
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Where 'series' and 'patches/' are (the harness tests point it elsewhere).
+SERIES_DIR=${SERIES_DIR:-$REPO}
 CACHE=${CACHE:-$HOME/.cache/kvm-mmu-series}
 JOBS=${JOBS:-$(($(nproc) + 1))}
 DEB_PKG=linux-source-7.3
@@ -104,14 +106,16 @@ work_tree() {
 # Patch files in series order, as absolute paths.
 series_patches() {
 	local p
-	[[ -f $REPO/series ]] || die "no series file in $REPO"
+	local dir
+	dir=$(cd "$SERIES_DIR" && pwd)
+	[[ -f $dir/series ]] || die "no series file in $dir"
 	while read -r p; do
 		p=${p%%#*}
 		p=${p//[[:space:]]/}
 		[[ -n $p ]] || continue
-		[[ -f $REPO/patches/$p ]] || die "series names patches/$p, which does not exist"
-		echo "$REPO/patches/$p"
-	done <"$REPO/series"
+		[[ -f $dir/patches/$p ]] || die "series names patches/$p, which does not exist"
+		echo "$dir/patches/$p"
+	done <"$dir/series"
 }
 
 # Plan entries (selftests/plan.cfg) as tab-separated lines:
@@ -148,4 +152,62 @@ boot_cmdline() {
 	shadow) echo "kvm_amd.npt=0" ;;
 	*) die "unknown boot '$1'" ;;
 	esac
+}
+
+# write_guest_plans DIR N REPEAT [ENTRY...]: for the plan entries that apply
+# to patches 0..N (only the ENTRY names if given), write the guest plans
+# DIR/<boot>.sh, and DIR/binaries, DIR/<boot>.names, DIR/<boot>.timeout,
+# DIR/modes (name TAB mode) and DIR/metrics (name TAB metric).  With
+# REPEAT > 1 each entry runs that many times, named NAME.1, NAME.2, ...
+write_guest_plans() {
+	local dir=$1 n=$2 repeat=$3
+	shift 3
+	local e ename file args mode patch timeout setup cleanup metric boot r rname
+	mkdir -p "$dir"
+	rm -f "$dir"/*.sh "$dir"/*.names "$dir"/*.timeout
+	: >"$dir/binaries.all"
+	: >"$dir/modes"
+	: >"$dir/metrics"
+	while IFS=$'\037' read -r ename file args mode patch timeout setup cleanup metric; do
+		((patch <= n)) || continue
+		if (($# > 0)); then
+			printf '%s\n' "$@" | grep -qxF "$ename" || continue
+		fi
+		boot=$(boot_of_mode "$mode")
+		for ((r = 1; r <= repeat; r++)); do
+			rname=$ename
+			((repeat == 1)) || rname=$ename.$r
+			printf 't %s %s %s %s %s %s\n' "$(sq "$rname")" "$(sq "$file")" "$(sq "$args")" \
+				"$timeout" "$(sq "$setup")" "$(sq "$cleanup")" >>"$dir/$boot.sh"
+			printf '%s ' "$rname" >>"$dir/$boot.names"
+			echo "$timeout" >>"$dir/$boot.timeout"
+			printf '%s\t%s\n' "$rname" "$mode" >>"$dir/modes"
+			printf '%s\t%s\n' "$rname" "$metric" >>"$dir/metrics"
+		done
+		echo "$file" >>"$dir/binaries.all"
+	done < <(plan_entries)
+	sort -u "$dir/binaries.all" >"$dir/binaries"
+	rm -f "$dir/binaries.all"
+	[[ -s $dir/binaries ]] || die "no plan entry applies to patches 0..$n${1:+ with the names given}"
+}
+
+# plan_boots DIR: the boots that DIR's guest plans need
+plan_boots() {
+	local f
+	for f in "$1"/*.sh; do basename "$f" .sh; done
+}
+
+# boot_plan BUILD INITRD DIR BOOT LOG: boot one plan and print the parser's
+# verdicts as name TAB mode TAB result TAB seconds TAB detail TAB log
+boot_plan() {
+	local build=$1 initrd=$2 dir=$3 boot=$4 log=$5 timeout
+	timeout=$(awk '{ s += $1 } END { print s + 180 }' "$dir/$boot.timeout")
+	stage boot "$boot: $(wc -w <"$dir/$boot.names") tests, $(boot_cmdline "$boot"), pressure ${PRESSURE:-none}"
+	"$REPO/scripts/boot.sh" "$build/arch/x86/boot/bzImage" "$initrd" \
+		"$(boot_cmdline "$boot") kvmtest.plan=$boot kvmtest.pressure=${PRESSURE:-none}" \
+		"$log" "$timeout" || true
+	awk -F'\t' -v names="$(cat "$dir/$boot.names")" -f "$REPO/scripts/parse-log.awk" "$log" |
+		awk -F'\t' -v OFS='\t' -v lg="$log" -v boot="$boot" '
+			NR == FNR { mode[$1] = $2; next }
+			{ print $1, ($1 in mode ? mode[$1] : boot), $2, $3, $4, lg }' "$dir/modes" -
 }

@@ -17,6 +17,7 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,plans}
 cp "$busybox" "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
 cp "$REPO/selftests/runner.sh" "$root/init"
 chmod +x "$root/init"
 cp "$plandir"/*.sh "$root/plans/"

@@ -44,14 +44,17 @@ END {
 	for (i = 1; i <= n; i++) {
 		t = order[i]
 		if (!(t in res)) {
-			if (t in started)
-				res[t] = "FAIL", why[t] = (harness != "" ? harness : "the guest died") " while this test ran"
-			else
-				res[t] = "FAIL", why[t] = "not run: " (harness != "" ? harness : "the guest stopped before it")
+			res[t] = "FAIL"
 			sec[t] = "-"
+			if (t in started)
+				why[t] = (harness != "" ? harness : "the guest died") " while this test ran"
+			else
+				why[t] = "not run: " (harness != "" ? harness : "the guest stopped before it")
 		}
-		if ((t in firstsplat) && res[t] != "FAIL")
-			res[t] = "FAIL", why[t] = "kernel splat: " firstsplat[t]
+		if ((t in firstsplat) && res[t] != "FAIL") {
+			res[t] = "FAIL"
+			why[t] = "kernel splat: " firstsplat[t]
+		}
 		printf "%s\t%s\t%s\t%s\n", t, res[t], sec[t], why[t]
 	}
 	for (w in firstsplat)

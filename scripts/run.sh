@@ -45,46 +45,19 @@ scripts=$REPO/scripts
 wt=$("$scripts/apply.sh" "$n")
 build=$("$scripts/build-kernel.sh" "$wt" "$name")
 
-# The entries to run, grouped by boot.
+# The entries to run, one guest plan per boot.
 plandir=$results/plans
-mkdir -p "$plandir"
-: >"$plandir/binaries"
-declare -A boot_names=() mode_of=() boot_time=()
-files=()
-for e in "${entries[@]}"; do
-	IFS=$'\037' read -r ename file args mode patch timeout setup cleanup _ <<<"$e"
-	((patch <= n)) || continue
-	if (($# > 0)); then
-		printf '%s\n' "$@" | grep -qxF "$ename" || continue
-	fi
-	boot=$(boot_of_mode "$mode")
-	printf 't %s %s %s %s %s %s\n' "$(sq "$ename")" "$(sq "$file")" "$(sq "$args")" \
-		"$timeout" "$(sq "$setup")" "$(sq "$cleanup")" >>"$plandir/$boot.sh"
-	boot_names[$boot]+="$ename "
-	boot_time[$boot]=$((${boot_time[$boot]:-0} + timeout))
-	mode_of[$ename]=$mode
-	files+=("$file")
-done
-((${#boot_names[@]} > 0)) || die "no plan entry applies to patches 0..$n"
-mapfile -t files < <(printf '%s\n' "${files[@]}" | sort -u)
-printf '%s\n' "${files[@]}" >"$plandir/binaries"
+write_guest_plans "$plandir" "$n" 1 "$@"
+mapfile -t files <"$plandir/binaries"
 "$scripts/build-selftests.sh" "$wt" "$build" "${files[@]}"
 "$scripts/mkinitramfs.sh" "$build" "$plandir" "$results/initramfs.gz"
 
 desc=$(base_desc)
 kver=$(cat "$build/include/config/kernel.release")
 : >"$results/results.tsv"
-for boot in $(printf '%s\n' "${!boot_names[@]}" | sort); do
-	log=$results/serial-$boot.log
-	stage boot "$boot: $(wc -w <<<"${boot_names[$boot]}") tests, $(boot_cmdline "$boot"), pressure $PRESSURE"
-	rc=0
-	"$scripts/boot.sh" "$build/arch/x86/boot/bzImage" "$results/initramfs.gz" \
-		"$(boot_cmdline "$boot") kvmtest.plan=$boot kvmtest.pressure=$PRESSURE" \
-		"$log" $((${boot_time[$boot]} + 180)) || rc=$?
-	awk -F'\t' -v names="${boot_names[$boot]}" -f "$scripts/parse-log.awk" "$log" |
-		while IFS=$'\t' read -r t res secs why; do
-			printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "${mode_of[$t]:-$boot}" "$res" "$secs" "$why" "$log"
-		done >>"$results/results.tsv"
+for boot in $(plan_boots "$plandir"); do
+	boot_plan "$build" "$results/initramfs.gz" "$plandir" "$boot" "$results/serial-$boot.log" \
+		>>"$results/results.tsv"
 done
 
 # The report: KTAP, a table, the failures with their logs, a summary line.

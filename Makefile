@@ -1,0 +1,57 @@
+# The interface of this repository; 'make help' lists the targets.
+# Variables: KDIR=<kernel git tree> BASE=<rev> CACHE=<dir> N=<patches>
+#            PRESSURE=none|shrinker ENTRIES="<plan entries>" REPEAT=<n>
+SHELL := /bin/bash
+S := scripts
+N ?=
+ENTRIES ?=
+export KDIR BASE CACHE PRESSURE
+
+.PHONY: help deps base apply build run check bisect bench export import test-harness clean
+
+help:
+	@echo "make deps          install the Debian packages the build and run need (root)"
+	@echo "make base          download and unpack the base tree (or check KDIR=, BASE=)"
+	@echo "make apply         apply 'series' to a work tree at the base (N= for the first N)"
+	@echo "make run           deps, base, apply, build, boot, run the test plan (KTAP + summary)"
+	@echo "make check         run + checkpatch, git am, bisect build, harness tests;"
+	@echo "                   shrinker pressure on; ends with 'N passed, N failed'"
+	@echo "make bisect        for each patch N: apply 1..N, build, boot, run its plan entries"
+	@echo "make bench         base vs patched, benchmark entries (ENTRIES=, REPEAT=5)"
+	@echo "make export        kernel branch (BRANCH=, default the work tree HEAD) -> patches/ + series"
+	@echo "make import        patches/ + series -> a kernel branch (BRANCH=kvm-mmu-series)"
+	@echo "make test-harness  only the harness's own tests"
+	@echo "make clean         remove results/ (CACHE holds the trees and builds)"
+
+deps:
+	@$(S)/install-deps.sh
+
+base: deps
+	@$(S)/get-base.sh
+
+apply: base
+	@$(S)/apply.sh $(N)
+
+run: deps
+	@$(S)/run.sh $(if $(N),-n $(N)) $(ENTRIES)
+
+check:
+	@$(S)/check.sh
+
+bisect: deps
+	@$(S)/bisect.sh $(ENTRIES)
+
+bench: deps
+	@$(S)/bench.sh $(ENTRIES)
+
+export:
+	@$(S)/export.sh $(BRANCH)
+
+import:
+	@$(S)/import.sh $(BRANCH)
+
+test-harness: deps
+	@$(S)/test-harness.sh
+
+clean:
+	rm -rf results

@@ -1,0 +1,92 @@
+#!/bin/bash
+# usage: scripts/bench.sh [ENTRY...]
+#
+# Benchmark the base kernel against the patched one in one invocation: build
+# both (build directories "base" and "patched"), then REPEAT times (default
+# 5) boot the base and then the patched kernel, each running the plan
+# entries that have a 'metric' (or only the ENTRY names given).  The same
+# selftest binaries (built from the patched tree) run on both.  Prints and
+# writes selftests/bench/<date>.txt: per entry the median of each kernel and
+# the patched/base ratio, with the command line and versions.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+REPEAT=${REPEAT:-5}
+[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive number, not '$REPEAT'"
+scripts=$REPO/scripts
+mapfile -t entries < <(plan_entries)
+names=()
+for e in "${entries[@]}"; do
+	IFS=$'\037' read -r ename _ _ _ _ _ _ _ metric <<<"$e"
+	if (($# > 0)); then
+		printf '%s\n' "$@" | grep -qxF "$ename" || continue
+		[[ -n $metric ]] || die "plan entry '$ename' has no metric to benchmark"
+	fi
+	[[ -n $metric ]] && names+=("$ename")
+done
+for want in "$@"; do
+	printf '%s\n' "${names[@]}" | grep -qxF "$want" || die "unknown plan entry '$want'"
+done
+((${#names[@]} > 0)) || die "no plan entry has a metric"
+results=$(new_results_dir bench)
+
+"$scripts/get-base.sh"
+wt=$("$scripts/apply.sh" 0)
+base_build=$("$scripts/build-kernel.sh" "$wt" base)
+wt=$("$scripts/apply.sh")
+build=$("$scripts/build-kernel.sh" "$wt" patched)
+plandir=$results/plans
+write_guest_plans "$plandir" 999999 1 "${names[@]}"
+mapfile -t files <"$plandir/binaries"
+"$scripts/build-selftests.sh" "$wt" "$build" "${files[@]}"
+"$scripts/mkinitramfs.sh" "$build" "$plandir" "$results/initramfs.gz"
+
+# name TAB kernel TAB value, one line per run
+: >"$results/values.tsv"
+for ((r = 1; r <= REPEAT; r++)); do
+	for k in base patched; do
+		b=$build
+		[[ $k == base ]] && b=$base_build
+		for boot in $(plan_boots "$plandir"); do
+			stage bench "round $r of $REPEAT, $k kernel, $boot"
+			log=$results/serial-$k-$boot-$r.log
+			boot_plan "$b" "$results/initramfs.gz" "$plandir" "$boot" "$log" >"$results/verdicts.tsv"
+			while IFS=$'\t' read -r t _ res _ why _; do
+				[[ $res == PASS ]] || die "$t failed on the $k kernel ($why); see $log"
+				metric=$(awk -F'\t' -v t="$t" '$1 == t { print $2 }' "$plandir/metrics")
+				v=$(sed -n "/^# START $t\$/,/^# END $t\$/p" "$log" | grep -aF -- "$metric" | head -1 |
+					awk -v m="$metric" '{ s = substr($0, index($0, m) + length(m));
+						if (match(s, /[0-9]+(\.[0-9]+)?/)) print substr(s, RSTART, RLENGTH) }')
+				[[ -n $v ]] || die "no '$metric' value for $t in $log"
+				printf '%s\t%s\t%s\n' "$t" "$k" "$v" >>"$results/values.tsv"
+			done <"$results/verdicts.tsv"
+		done
+	done
+done
+
+mkdir -p "$REPO/selftests/bench"
+out=$REPO/selftests/bench/$(date +%Y%m%d-%H%M%S).txt
+{
+	echo "# make bench${*:+ ENTRIES=\"$*\"} REPEAT=$REPEAT"
+	echo "# base: $(base_desc); series: $(wc -l < <(series_patches)) patches"
+	echo "# base kernel $(cat "$base_build/include/config/kernel.release"), patched kernel $(cat "$build/include/config/kernel.release"), QEMU TCG single-threaded"
+	printf '%-32s %-28s %12s %12s %8s %s\n' ENTRY METRIC BASE PATCHED RATIO N
+	for t in "${names[@]}"; do
+		metric=$(awk -F'\t' -v t="$t" '$1 == t { print $2 }' "$plandir/metrics")
+		awk -F'\t' -v t="$t" -v m="$metric" '
+			function median(a, n,   i, j, x) {
+				for (i = 2; i <= n; i++)
+					for (j = i; j > 1 && a[j - 1] > a[j]; j--) { x = a[j]; a[j] = a[j - 1]; a[j - 1] = x }
+				return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+			}
+			$1 == t && $2 == "base" { b[++nb] = $3 }
+			$1 == t && $2 == "patched" { p[++np] = $3 }
+			END {
+				mb = median(b, nb); mp = median(p, np)
+				printf "%-32s %-28s %12.4f %12.4f %8.3f %d\n", t, m, mb, mp, mb ? mp / mb : 0, nb
+			}' "$results/values.tsv"
+	done
+	echo "# raw values (entry, kernel, value), in run order:"
+	sed "s/^/#   /" "$results/values.tsv"
+} >"$out"
+cat "$out"
+echo "written: $out"
