@@ -16,7 +16,7 @@ scripts=$REPO/scripts
 mapfile -t entries < <(plan_entries)
 names=()
 for e in "${entries[@]}"; do
-	IFS=$'\037' read -r ename _ _ _ _ _ _ _ metric <<<"$e"
+	IFS=$'\037' read -r ename _ _ _ _ _ _ _ _ metric <<<"$e"
 	if (($# > 0)); then
 		printf '%s\n' "$@" | grep -qxF "$ename" || continue
 		[[ -n $metric ]] || die "plan entry '$ename' has no metric to benchmark"

@@ -118,8 +118,8 @@ series_patches() {
 	done <"$dir/series"
 }
 
-# Plan entries (selftests/plan.cfg) as tab-separated lines:
-# name binary args mode patch timeout bench
+# Plan entries (selftests/plan.cfg), one a line, fields separated by \037:
+# name file args mode patch timeout setup cleanup check metric
 plan_entries() {
 	awk -f "$REPO/scripts/plan.awk" "${PLAN:-$REPO/selftests/plan.cfg}"
 }
@@ -162,13 +162,13 @@ boot_cmdline() {
 write_guest_plans() {
 	local dir=$1 n=$2 repeat=$3
 	shift 3
-	local e ename file args mode patch timeout setup cleanup metric boot r rname
+	local e ename file args mode patch timeout setup cleanup check metric boot r rname
 	mkdir -p "$dir"
 	rm -f "$dir"/*.sh "$dir"/*.names "$dir"/*.timeout
 	: >"$dir/binaries.all"
 	: >"$dir/modes"
 	: >"$dir/metrics"
-	while IFS=$'\037' read -r ename file args mode patch timeout setup cleanup metric; do
+	while IFS=$'\037' read -r ename file args mode patch timeout setup cleanup check metric; do
 		((patch <= n)) || continue
 		if (($# > 0)); then
 			printf '%s\n' "$@" | grep -qxF "$ename" || continue
@@ -177,8 +177,8 @@ write_guest_plans() {
 		for ((r = 1; r <= repeat; r++)); do
 			rname=$ename
 			((repeat == 1)) || rname=$ename.$r
-			printf 't %s %s %s %s %s %s\n' "$(sq "$rname")" "$(sq "$file")" "$(sq "$args")" \
-				"$timeout" "$(sq "$setup")" "$(sq "$cleanup")" >>"$dir/$boot.sh"
+			printf 't %s %s %s %s %s %s %s\n' "$(sq "$rname")" "$(sq "$file")" "$(sq "$args")" \
+				"$timeout" "$(sq "$setup")" "$(sq "$cleanup")" "$(sq "$check")" >>"$dir/$boot.sh"
 			printf '%s ' "$rname" >>"$dir/$boot.names"
 			echo "$timeout" >>"$dir/$boot.timeout"
 			printf '%s\t%s\n' "$rname" "$mode" >>"$dir/modes"

@@ -1,5 +1,6 @@
 # Parse selftests/plan.cfg (unittests.cfg style) into one line per entry,
-# fields separated by \037: name file args mode patch timeout setup cleanup metric
+# fields separated by \037: name file args mode patch timeout setup cleanup
+# check metric
 # Errors go to stderr and make awk exit 1.
 function flush() {
 	if (name == "")
@@ -12,9 +13,9 @@ function flush() {
 		err("entry [" name "]: patch must be a number, not '" f["patch"] "'")
 	if (f["timeout"] !~ /^[0-9]+$/)
 		err("entry [" name "]: timeout must be seconds, not '" f["timeout"] "'")
-	printf "%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\n", name, f["file"],
-		f["extra_params"], f["mode"], f["patch"], f["timeout"], f["setup"],
-		f["cleanup"], f["metric"]
+	printf "%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\n", name,
+		f["file"], f["extra_params"], f["mode"], f["patch"], f["timeout"],
+		f["setup"], f["cleanup"], f["check"], f["metric"]
 }
 function err(msg) {
 	printf "%s:%d: %s\n", FILENAME, FNR, msg > "/dev/stderr"
@@ -22,7 +23,7 @@ function err(msg) {
 	exit 1
 }
 BEGIN {
-	split("file extra_params mode patch timeout setup cleanup metric", k, " ")
+	split("file extra_params mode patch timeout setup cleanup check metric", k, " ")
 	for (i in k)
 		known[k[i]] = 1
 }

@@ -2,10 +2,11 @@
 # Guest-side runner: /init of the test initramfs (busybox sh).
 #
 # Reads the plan that scripts/mkinitramfs.sh wrote for this boot
-# (/plans/<kvmtest.plan>.sh, a list of "t NAME FILE ARGS TIMEOUT SETUP CLEANUP"
-# calls), runs each test under a timeout and prints KTAP on the console.
-# A test fails on a non-zero exit, a timeout, or any kernel splat (WARN, BUG,
-# lockdep, KVM MMU assertion) that dmesg shows while it ran.
+# (/plans/<kvmtest.plan>.sh, a list of
+# "t NAME FILE ARGS TIMEOUT SETUP CLEANUP CHECK" calls), runs each test under
+# a timeout and prints KTAP on the console.  A test fails on a non-zero exit,
+# a timeout, a CHECK (shell, run after the test) that fails, or any kernel
+# splat (WARN, BUG, lockdep, KVM MMU assertion) that dmesg shows while it ran.
 #
 # Kernel command line options:
 #   kvmtest.plan=NAME        which plan to run (default: tdp)
@@ -49,6 +50,19 @@ pressure_loop() {
 	done
 }
 
+# For SETUP and CHECK: sample a number, the output of the shell command
+# $1, every 0.2 s while a test runs.
+sample_start() {
+	(while :; do v=$(eval "$1" 2>/dev/null); echo "${v:--1}"; sleep 0.2; done) >/tmp/samples &
+	echo $! >/tmp/sampler.pid
+}
+sample_stop() {
+	kill "$(cat /tmp/sampler.pid)"
+	echo "# samples (count x value): $(sort -n /tmp/samples | uniq -c | tr -s ' \n' ' ')"
+}
+sample_max() { sort -n /tmp/samples | tail -1; }
+sample_min() { sort -n /tmp/samples | head -1; }
+
 # Count the plan's entries first, for the KTAP plan line.
 n=0
 t() { n=$((n + 1)); }
@@ -72,7 +86,7 @@ dmesg -c >/dev/null
 n=0
 t() {
 	n=$((n + 1))
-	name=$1 file=$2 args=$3 timeout=$4 setup=$5 cleanup=$6
+	name=$1 file=$2 args=$3 timeout=$4 setup=$5 cleanup=$6 check=$7
 	echo "# START $name"
 	[ -z "$setup" ] || eval "$setup"
 	start=$(date +%s)
@@ -80,12 +94,18 @@ t() {
 	{ timeout -s KILL "$timeout" "/tests/$file" $args 2>&1; echo $? >/tmp/rc; } | sed 's/^/# /'
 	rc=$(cat /tmp/rc)
 	secs=$(($(date +%s) - start))
+	checked=ok
+	if [ -n "$check" ] && ! (eval "$check"); then
+		checked=failed
+	fi
 	[ -z "$cleanup" ] || eval "$cleanup"
 	splat=$(dmesg -c | grep -E "$SPLAT" | head -1)
 	if [ -n "$splat" ]; then
 		echo "not ok $n $name # time=${secs}s kernel splat: $splat"
 	elif [ "$rc" = 137 ] && [ "$secs" -ge "$timeout" ]; then
 		echo "not ok $n $name # time=${secs}s TIMEOUT after ${timeout}s"
+	elif [ "$checked" != ok ]; then
+		echo "not ok $n $name # time=${secs}s check failed: $check"
 	elif [ "$rc" = 4 ]; then
 		echo "ok $n $name # SKIP time=${secs}s"
 	elif [ "$rc" = 0 ]; then
