@@ -13,7 +13,8 @@ n=${1:-all}
 
 repo=$(src_repo)
 base=$(base_rev)
-mapfile -t patches < <(series_patches)
+load_series
+patches=("${PATCHES[@]}")
 [[ $n == all ]] && n=${#patches[@]}
 ((n <= ${#patches[@]})) || die "series has ${#patches[@]} patches, cannot apply $n"
 
@@ -34,7 +35,7 @@ for ((i = 0; i < n; i++)); do
 		am -q --no-3way "$p" 2>&1); then
 		git -C "$wt" am --abort >/dev/null 2>&1 || true
 		git -C "$wt" reset -q --hard "$base"
-		echo "$out" | grep -E '^(error|fatal):' | sed 's/^/    /' >&2
+		echo "$out" | lines -E '^(error|fatal):' | sed 's/^/    /' >&2
 		die "patch $((i + 1)) does not apply: patches/$(basename "$p")"
 	fi
 done

@@ -13,7 +13,10 @@ set -euo pipefail
 REPEAT=${REPEAT:-5}
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive number, not '$REPEAT'"
 scripts=$REPO/scripts
-mapfile -t entries < <(plan_entries)
+load_plan
+entries=("${PLAN_ENTRIES[@]}")
+load_series
+patches=("${PATCHES[@]}")
 names=()
 for e in "${entries[@]}"; do
 	IFS=$'\037' read -r ename _ _ _ _ _ _ _ _ metric <<<"$e"
@@ -53,7 +56,7 @@ for ((r = 1; r <= REPEAT; r++)); do
 			while IFS=$'\t' read -r t _ res _ why _; do
 				[[ $res == PASS ]] || die "$t failed on the $k kernel ($why); see $log"
 				metric=$(awk -F'\t' -v t="$t" '$1 == t { print $2 }' "$plandir/metrics")
-				v=$(sed -n "/^# START $t\$/,/^# END $t\$/p" "$log" | grep -aF -- "$metric" | head -1 |
+				v=$(tr -d "\r" <"$log" | sed -n "/^# START $t\$/,/^# END $t\$/p" | lines -aF -- "$metric" | head -1 |
 					awk -v m="$metric" '{ s = substr($0, index($0, m) + length(m));
 						if (match(s, /[0-9]+(\.[0-9]+)?/)) print substr(s, RSTART, RLENGTH) }')
 				[[ -n $v ]] || die "no '$metric' value for $t in $log"
@@ -67,7 +70,7 @@ mkdir -p "$REPO/selftests/bench"
 out=$REPO/selftests/bench/$(date +%Y%m%d-%H%M%S).txt
 {
 	echo "# make bench${*:+ ENTRIES=\"$*\"} REPEAT=$REPEAT"
-	echo "# base: $(base_desc); series: $(wc -l < <(series_patches)) patches"
+	echo "# base: $(base_desc); series: ${#patches[@]} patches"
 	echo "# base kernel $(cat "$base_build/include/config/kernel.release"), patched kernel $(cat "$build/include/config/kernel.release"), QEMU TCG single-threaded"
 	printf '%-32s %-28s %12s %12s %8s %s\n' ENTRY METRIC BASE PATCHED RATIO N
 	for t in "${names[@]}"; do

@@ -9,7 +9,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 [[ $# -eq 0 ]] || die "usage: scripts/bisect-build.sh"
-mapfile -t patches < <(series_patches)
+load_series
+patches=("${PATCHES[@]}")
 ((${#patches[@]} > 0)) || { echo "# bisect build: empty series, nothing to build"; exit 0; }
 scripts=$REPO/scripts
 wt=$("$scripts/apply.sh" 0)
@@ -43,7 +44,7 @@ for ((i = 1; i <= ${#patches[@]}; i++)); do
 		echo "ok $i bisect-build $p"
 	else
 		echo "not ok $i bisect-build $p"
-		grep -E 'error|Error' "$log" | head -10 | sed 's/^/#   /'
+		lines -E 'error|Error' "$log" | head -10 | sed 's/^/#   /'
 		die "patch $i ($p) does not build on its own; see $log"
 	fi
 done

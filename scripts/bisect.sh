@@ -6,7 +6,8 @@
 # names), then print a table: patch x passed/failed/skipped, failing tests.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-mapfile -t patches < <(series_patches)
+load_series
+patches=("${PATCHES[@]}")
 results=$(new_results_dir bisect)
 table=$results/bisect.txt
 printf '%-3s %-58s %6s %6s %7s  %s\n' N PATCH PASSED FAILED SKIPPED FAILING >"$table"
@@ -24,7 +25,7 @@ for ((n = 0; n <= ${#patches[@]}; n++)); do
 		s=$(awk -F'\t' '$3 == "SKIP"' "$tsv" | wc -l)
 		failing=$(awk -F'\t' '$3 == "FAIL" { printf "%s%s", sep, $1; sep = "," }' "$tsv")
 	else
-		p=0 f=1 s=0 failing="did not run: $(grep '^error: ' "$results/$n.out" | tail -1)"
+		p=0 f=1 s=0 failing="did not run: $(lines '^error: ' "$results/$n.out" | tail -1)"
 	fi
 	((rc == 0)) || bad=$((bad + 1))
 	printf '%-3s %-58s %6s %6s %7s  %s\n' "$n" "${name:0:58}" "$p" "$f" "$s" "$failing" >>"$table"

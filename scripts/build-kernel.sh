@@ -39,7 +39,7 @@ fi
 
 stage build "kernel in $out (make -j$JOBS; about 8 minutes from scratch)"
 if ! kmake -j"$JOBS" olddefconfig bzImage >"$out/build.log" 2>&1; then
-	grep -E 'error|Error' "$out/build.log" | head -20 >&2
+	lines -E 'error|Error' "$out/build.log" | head -20 >&2
 	die "kernel build failed; see $out/build.log"
 fi
 kmake headers_install INSTALL_HDR_PATH="$out/usr" >>"$out/build.log" 2>&1 ||

@@ -19,6 +19,6 @@ done
 stage selftest "building ${#targets[@]} KVM selftests"
 if ! make -s -C "$kst" -j"$JOBS" OUTPUT="$out/kselftest/kvm" \
 	KHDR_INCLUDES="-isystem $out/usr/include" "${targets[@]}" >"$out/selftests.log" 2>&1; then
-	grep -E 'error' "$out/selftests.log" | head -20 >&2
+	lines -E 'error' "$out/selftests.log" | head -20 >&2
 	die "selftests build failed; see $out/selftests.log"
 fi

@@ -13,7 +13,8 @@ set -euo pipefail
 [[ $# -eq 0 ]] || die "usage: scripts/check-patches.sh"
 repo=$(src_repo)
 need_tools perl
-mapfile -t patches < <(series_patches)
+load_series
+patches=("${PATCHES[@]}")
 # checkpatch's spdxcheck.py needs Debian's python3 (python3-ply), not
 # another python3 earlier in PATH.
 export PATH=/usr/bin:$PATH
@@ -37,11 +38,11 @@ for p in "${patches[@]}"; do
 	# An absolute path: given a relative path to a file git tracks,
 	# checkpatch.pl silently reports nothing.
 	out=$(cd "$repo" && perl scripts/checkpatch.pl --strict "$(realpath "$p")" 2>&1) || true
-	total=$(grep -E '^total: ' <<<"$out" | tail -1)
+	total=$(lines -E '^total: ' <<<"$out" | tail -1)
 	note=
 	if ! [[ $total =~ ^total:\ 0\ errors,\ 0\ warnings,\ 0\ checks ]]; then
 		rest=$(cd "$repo" && perl scripts/checkpatch.pl --strict --ignore FILE_PATH_CHANGES \
-			"$(realpath "$p")" 2>&1 | grep -E '^total: ' | tail -1) || true
+			"$(realpath "$p")" 2>&1 | lines -E '^total: ' | tail -1) || true
 		if [[ $rest =~ ^total:\ 0\ errors,\ 0\ warnings,\ 0\ checks ]] && note=$(covered "$p"); then
 			total="$rest"
 			note="# FILE_PATH_CHANGES only, and MAINTAINERS needs no update:"$'\n'"$note"

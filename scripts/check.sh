@@ -23,7 +23,7 @@ count() {
 		ok=1
 	elif ((st != 0 && nok == 0)); then
 		nok=1
-		echo "not ok - $name: $(grep -E '^error: ' "$log" | tail -1)"
+		echo "not ok - $name: $(lines -E '^error: ' "$log" | tail -1)"
 	fi
 	passed=$((passed + ok)) failed=$((failed + nok))
 	stage check "$name: $ok passed, $nok failed"

@@ -103,6 +103,23 @@ work_tree() {
 	echo "$CACHE/work-$(echo "$1" | md5sum | cut -c1-8)"
 }
 
+# load_series: PATCHES=( patch files in series order, absolute paths ).
+# Not in a subshell, so that a bad series stops the script.
+load_series() {
+	local out
+	out=$(series_patches) || exit 1
+	PATCHES=()
+	[[ -z $out ]] || mapfile -t PATCHES <<<"$out"
+}
+
+# load_plan: PLAN_ENTRIES=( the plan's entries, see plan_entries )
+load_plan() {
+	local out
+	out=$(plan_entries) || die "bad test plan ${PLAN:-selftests/plan.cfg}"
+	PLAN_ENTRIES=()
+	[[ -z $out ]] || mapfile -t PLAN_ENTRIES <<<"$out"
+}
+
 # Patch files in series order, as absolute paths.
 series_patches() {
 	local p
@@ -163,6 +180,7 @@ write_guest_plans() {
 	local dir=$1 n=$2 repeat=$3
 	shift 3
 	local e ename file args mode patch timeout setup cleanup check metric boot r rname
+	load_plan
 	mkdir -p "$dir"
 	rm -f "$dir"/*.sh "$dir"/*.names "$dir"/*.timeout
 	: >"$dir/binaries.all"
@@ -185,7 +203,7 @@ write_guest_plans() {
 			printf '%s\t%s\n' "$rname" "$metric" >>"$dir/metrics"
 		done
 		echo "$file" >>"$dir/binaries.all"
-	done < <(plan_entries)
+	done < <(printf '%s\n' "${PLAN_ENTRIES[@]}")
 	sort -u "$dir/binaries.all" >"$dir/binaries"
 	rm -f "$dir/binaries.all"
 	[[ -s $dir/binaries ]] || die "no plan entry applies to patches 0..$n${1:+ with the names given}"
@@ -210,4 +228,10 @@ boot_plan() {
 		awk -F'\t' -v OFS='\t' -v lg="$log" -v boot="$boot" '
 			NR == FNR { mode[$1] = $2; next }
 			{ print $1, ($1 in mode ? mode[$1] : boot), $2, $3, $4, lg }' "$dir/modes" -
+}
+
+# lines ARGS...: grep that is not an error when nothing matches (for
+# pipelines under pipefail, where a silent grep would end the script)
+lines() {
+	grep "$@" || [[ $? == 1 ]]
 }

@@ -25,14 +25,16 @@ PRESSURE=${PRESSURE:-none}
 [[ $PRESSURE == none || $PRESSURE == shrinker ]] || die "PRESSURE must be none or shrinker, not '$PRESSURE'"
 
 # Check everything the user gave before anything changes.
-mapfile -t entries < <(plan_entries) || die "bad plan"
+load_plan
+entries=("${PLAN_ENTRIES[@]}")
 ((${#entries[@]} > 0)) || die "the plan has no entries"
 declare -A known=()
 for e in "${entries[@]}"; do known[${e%%$'\037'*}]=1; done
 for want in "$@"; do
 	[[ -n ${known[$want]:-} ]] || die "unknown plan entry '$want' (see ${PLAN:-selftests/plan.cfg})"
 done
-mapfile -t patches < <(series_patches)
+load_series
+patches=("${PATCHES[@]}")
 [[ $n == all ]] && n=${#patches[@]}
 [[ $n =~ ^[0-9]+$ ]] && ((n <= ${#patches[@]})) || die "-n $n: series has ${#patches[@]} patches"
 need_tools git make gcc cpio gzip
@@ -88,8 +90,14 @@ while IFS=$'\t' read -r t mode res secs why log; do
 	echo
 	echo "FAILED: $t ($mode): $why"
 	echo "  serial log: $log"
-	sed -n "/^# START $t\$/,/^# END $t\$/p" "$log" | grep -aE '^# .*(==== Test Assertion Failure|Assertion|error|failed)|^[^#].*(WARNING:|BUG:)' |
-		head -8 | sed 's/^/  | /'
+	# The lines that failed: kernel splats, else the end of the test's output.
+	tr -d "\r" <"$log" | sed -n "/^# START $t\$/,/^# END $t\$/p" >"$results/failed-lines.txt"
+	if grep -aqE '^[^#].*(WARNING:|BUG:|Oops|circular locking)' "$results/failed-lines.txt"; then
+		lines -aE -A3 '^[^#].*(WARNING:|BUG:|Oops|circular locking)' "$results/failed-lines.txt" | head -12
+	else
+		lines -av '^# (START|END) ' "$results/failed-lines.txt" | tail -12
+	fi | sed 's/^/  | /'
+	rm -f "$results/failed-lines.txt"
 done <"$results/results.tsv"
 passed=$(awk -F'\t' '$3 == "PASS"' "$results/results.tsv" | wc -l)
 skipped=$(awk -F'\t' '$3 == "SKIP"' "$results/results.tsv" | wc -l)

@@ -34,7 +34,7 @@ throwaway() {
 	(cd "$wt" && eval "$edit")
 	git -C "$wt" add -A
 	git -C "$wt" commit -q ${signoff:+$([[ $signoff == yes ]] && echo -s)} \
-		-m "$subject" -m "A patch made by scripts/test-harness.sh to check that the harness notices it."
+		-m "$subject" -m "A patch made by scripts/test-harness.sh for one of its tests."
 	git -C "$wt" format-patch -q -1 -o "$dir/patches" HEAD
 	(cd "$dir/patches" && ls) >"$dir/series"
 	git -C "$wt" checkout -q --detach -f "$base"
@@ -60,7 +60,8 @@ t_checkpatch_bad() {
 
 t_checkpatch_good() {
 	throwaway "$tmp/s" "printf '\\n/* Harness test. */\\n' >>arch/x86/kvm/mmu/mmu.c"
-	SERIES_DIR=$tmp/s "$scripts/check-patches.sh" >"$tmp/out" 2>&1 && expect "$tmp/out" '^ok 1 checkpatch 0001-'
+	SERIES_DIR=$tmp/s "$scripts/check-patches.sh" >"$tmp/out" 2>&1 || { sed 's/^/#   /' "$tmp/out"; return 1; }
+	expect "$tmp/out" '^ok 1 checkpatch 0001-'
 }
 
 t_apply_fails() {
@@ -81,7 +82,7 @@ t_selftest_fails() {
 	local kst=tools/testing/selftests/kvm
 	throwaway "$tmp/s" "printf '%s\n' '// SPDX-License-Identifier: GPL-2.0-only' '#include \"test_util.h\"' '' \
 'int main(void)' '{' '	TEST_ASSERT(1 + 1 == 3, \"harness test: arithmetic is broken\");' '	return 0;' '}' \
->$kst/harness_fail_test.c; printf 'TEST_GEN_PROGS_x86 += harness_fail_test\n' >>$kst/Makefile.kvm" \
+>$kst/harness_fail_test.c; sed -i '/^TEST_GEN_PROGS_x86 = /a TEST_GEN_PROGS_x86 += harness_fail_test' $kst/Makefile.kvm" \
 		"KVM: selftests: Add a test that fails"
 	printf '[harness_fail_test]\nfile = harness_fail_test\nmode = tdp\ntimeout = 60\n' >"$tmp/plan.cfg"
 	! SERIES_DIR=$tmp/s PLAN=$tmp/plan.cfg PRESSURE=none RESULTS=$tmp/results \
@@ -110,7 +111,7 @@ t_log_lockdep() {
 t_log_hang() {
 	parse_log hang.log "kvm_binary_stats_test set_memory_region_test" >"$tmp/out"
 	expect "$tmp/out" $'^kvm_binary_stats_test\tFAIL\t.*killed at the global timeout.*while this test ran' \
-		$'^set_memory_region_test\tFAIL\tnot run'
+		$'^set_memory_region_test\tFAIL\t-\tnot run'
 }
 
 t_log_clean() {
@@ -183,6 +184,7 @@ t_export_import() {
 	"$scripts/apply.sh" >/dev/null 2>&1 # back to the real series first
 	SERIES_DIR=$tmp/e "$scripts/apply.sh" >/dev/null 2>"$tmp/out" || return 1
 	[[ $(git -C "$wt" rev-parse HEAD^{tree}) == "$tree" ]] || { echo "# tree differs after the round trip"; return 1; }
+	mkdir -p "$tmp/b4"
 	(cd "$tmp" && b4 --offline-mode am -m series.mbox -o "$tmp/b4" >"$tmp/b4.out" 2>&1) ||
 		{ sed 's/^/#   /' "$tmp/b4.out"; return 1; }
 	[[ $(ls "$tmp"/b4/*.mbx 2>/dev/null | wc -l) -ge 1 ]] || { sed 's/^/#   /' "$tmp/b4.out"; return 1; }
