@@ -7,6 +7,7 @@
 # file name and the paths that failed; the work tree is left at the base.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+lock_cache
 [[ $# -le 1 ]] || die "usage: scripts/apply.sh [N]"
 n=${1:-all}
 [[ $n == all || $n =~ ^[0-9]+$ ]] || die "usage: scripts/apply.sh [N] (N is a number, got '$n')"

@@ -10,6 +10,7 @@
 # the patched/base ratio, with the command line and versions.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+lock_cache
 REPEAT=${REPEAT:-5}
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive number, not '$REPEAT'"
 scripts=$REPO/scripts

@@ -8,6 +8,7 @@
 # patch that does not build.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+lock_cache
 [[ $# -eq 0 ]] || die "usage: scripts/bisect-build.sh"
 load_series
 patches=("${PATCHES[@]}")

@@ -6,6 +6,7 @@
 # names), then print a table: patch x passed/failed/skipped, failing tests.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+lock_cache
 load_series
 patches=("${PATCHES[@]}")
 results=$(new_results_dir bisect)

@@ -6,6 +6,7 @@
 # UAPI headers there for the selftests.  Prints the build directory.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+lock_cache
 [[ $# -eq 2 ]] || die "usage: scripts/build-kernel.sh SRC NAME"
 src=$1 name=$2
 [[ -f $src/Makefile && -d $src/arch/x86/kvm ]] || die "$src is not a kernel source tree"

@@ -10,6 +10,7 @@
 # patch; exits non-zero if any patch fails.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+lock_cache
 [[ $# -eq 0 ]] || die "usage: scripts/check-patches.sh"
 repo=$(src_repo)
 need_tools perl

@@ -7,6 +7,7 @@
 # harness's own tests.  Ends with the line "N passed, N failed".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+lock_cache
 [[ $# -eq 0 ]] || die "usage: scripts/check.sh"
 scripts=$REPO/scripts
 export PRESSURE=${PRESSURE:-shrinker}

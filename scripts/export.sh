@@ -7,6 +7,7 @@
 # then the patches) in results/export/ for b4 or git send-email.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+lock_cache
 [[ $# -le 1 ]] || die "usage: scripts/export.sh [BRANCH]"
 branch=${1:-$WORK_BRANCH}
 repo=$(src_repo)

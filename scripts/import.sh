@@ -5,6 +5,7 @@
 # (default: kvm-mmu-series) at the result, to edit with git and export back.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+lock_cache
 [[ $# -le 1 ]] || die "usage: scripts/import.sh [BRANCH]"
 branch=${1:-$WORK_BRANCH}
 git check-ref-format --branch "$branch" >/dev/null 2>&1 || die "'$branch' is not a valid branch name"

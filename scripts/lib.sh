@@ -235,3 +235,15 @@ boot_plan() {
 lines() {
 	grep "$@" || [[ $? == 1 ]]
 }
+
+# lock_cache: one harness run at a time per CACHE (they share the work tree
+# and the build directories).  Taken by the first script of a run; the
+# scripts it starts inherit the lock.
+lock_cache() {
+	[[ -z ${KVM_MMU_SERIES_LOCKED:-} ]] || return 0
+	mkdir -p "$CACHE"
+	exec 9>"$CACHE/.lock"
+	flock -n 9 || die "another harness run is using $CACHE (pid $(cat "$CACHE/.lock.pid" 2>/dev/null || echo ?)); wait for it, or set CACHE= to another directory"
+	echo $$ >"$CACHE/.lock.pid"
+	export KVM_MMU_SERIES_LOCKED=1
+}

@@ -12,6 +12,7 @@
 # another plan; RESULTS=<dir> names the results directory.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+lock_cache
 n=all name=patched
 while getopts n:k:h opt; do
 	case $opt in

@@ -9,6 +9,7 @@
 # if any test fails.  Needs the base tree and a built kernel (make run).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+lock_cache
 scripts=$REPO/scripts
 data=$REPO/scripts/testdata
 tmp=$(mktemp -d)
