@@ -7,7 +7,7 @@ N ?=
 ENTRIES ?=
 export KDIR BASE CACHE PRESSURE
 
-.PHONY: help deps base apply build run check bisect bench export import test-harness clean
+.PHONY: help deps base apply run check bisect bench negative export import test-harness clean
 
 help:
 	@echo "make deps          install the Debian packages the build and run need (root)"
@@ -18,7 +18,8 @@ help:
 	@echo "                   shrinker pressure on; ends with 'N passed, N failed'"
 	@echo "make bisect        for each patch N: apply 1..N, build, boot, run its plan entries"
 	@echo "make bench         base vs patched, benchmark entries (ENTRIES=, REPEAT=5)"
-	@echo "make export        kernel branch (BRANCH=, default the work tree HEAD) -> patches/ + series"
+	@echo "make negative      series + selftests/negative/*.patch: the tests must fail"
+	@echo "make export        kernel branch (BRANCH=, default kvm-mmu-series) -> patches/ + series"
 	@echo "make import        patches/ + series -> a kernel branch (BRANCH=kvm-mmu-series)"
 	@echo "make test-harness  only the harness's own tests"
 	@echo "make clean         remove results/ (CACHE holds the trees and builds)"
@@ -43,6 +44,9 @@ bisect: deps
 
 bench: deps
 	@$(S)/bench.sh $(ENTRIES)
+
+negative: deps
+	@$(S)/negative.sh $(ENTRIES)
 
 export:
 	@$(S)/export.sh $(BRANCH)

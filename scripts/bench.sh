@@ -7,7 +7,9 @@
 # entries that have a 'metric' (or only the ENTRY names given).  The same
 # selftest binaries (built from the patched tree) run on both.  Prints and
 # writes selftests/bench/<date>.txt: per entry the median of each kernel and
-# the patched/base ratio, with the command line and versions.
+# the patched/base ratio, with the command line and versions.  'metric' may
+# name several numbers, separated by ';'.  A test that skips on the base
+# kernel (it tests what only the series adds) gets "n/a" there.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_cache
@@ -44,7 +46,7 @@ mapfile -t files <"$plandir/binaries"
 "$scripts/build-selftests.sh" "$wt" "$build" "${files[@]}"
 "$scripts/mkinitramfs.sh" "$build" "$plandir" "$results/initramfs.gz"
 
-# name TAB kernel TAB value, one line per run
+# name TAB metric TAB kernel TAB value, one line per run and metric
 : >"$results/values.tsv"
 for ((r = 1; r <= REPEAT; r++)); do
 	for k in base patched; do
@@ -55,13 +57,21 @@ for ((r = 1; r <= REPEAT; r++)); do
 			log=$results/serial-$k-$boot-$r.log
 			boot_plan "$b" "$results/initramfs.gz" "$plandir" "$boot" "$log" >"$results/verdicts.tsv"
 			while IFS=$'\t' read -r t _ res _ why _; do
+				if [[ $res == SKIP && $k == base ]]; then
+					continue # e.g. a test of what only the series adds
+				fi
 				[[ $res == PASS ]] || die "$t failed on the $k kernel ($why); see $log"
-				metric=$(awk -F'\t' -v t="$t" '$1 == t { print $2 }' "$plandir/metrics")
-				v=$(tr -d "\r" <"$log" | sed -n "/^# START $t\$/,/^# END $t\$/p" | lines -aF -- "$metric" | head -1 |
-					awk -v m="$metric" '{ s = substr($0, index($0, m) + length(m));
-						if (match(s, /[0-9]+(\.[0-9]+)?/)) print substr(s, RSTART, RLENGTH) }')
-				[[ -n $v ]] || die "no '$metric' value for $t in $log"
-				printf '%s\t%s\t%s\n' "$t" "$k" "$v" >>"$results/values.tsv"
+				metrics=$(awk -F'\t' -v t="$t" '$1 == t { print $2 }' "$plandir/metrics")
+				IFS=';' read -ra ms <<<"$metrics"
+				for metric in "${ms[@]}"; do
+					metric=$(sed 's/^ *//; s/ *$//' <<<"$metric")
+					v=$(tr -d "\r" <"$log" | sed -n "/^# START $t\$/,/^# END $t\$/p" |
+						lines -aF -- "$metric" | head -1 |
+						awk -v m="$metric" '{ s = substr($0, index($0, m) + length(m));
+							if (match(s, /[0-9]+(\.[0-9]+)?/)) print substr(s, RSTART, RLENGTH) }')
+					[[ -n $v ]] || die "no '$metric' value for $t in $log"
+					printf '%s\t%s\t%s\t%s\n' "$t" "$metric" "$k" "$v" >>"$results/values.tsv"
+				done
 			done <"$results/verdicts.tsv"
 		done
 	done
@@ -73,22 +83,29 @@ out=$REPO/selftests/bench/$(date +%Y%m%d-%H%M%S).txt
 	echo "# make bench${*:+ ENTRIES=\"$*\"} REPEAT=$REPEAT"
 	echo "# base: $(base_desc); series: ${#patches[@]} patches"
 	echo "# base kernel $(cat "$base_build/include/config/kernel.release"), patched kernel $(cat "$build/include/config/kernel.release"), QEMU TCG single-threaded"
-	printf '%-32s %-28s %12s %12s %8s %s\n' ENTRY METRIC BASE PATCHED RATIO N
-	for t in "${names[@]}"; do
-		metric=$(awk -F'\t' -v t="$t" '$1 == t { print $2 }' "$plandir/metrics")
-		awk -F'\t' -v t="$t" -v m="$metric" '
-			function median(a, n,   i, j, x) {
-				for (i = 2; i <= n; i++)
-					for (j = i; j > 1 && a[j - 1] > a[j]; j--) { x = a[j]; a[j] = a[j - 1]; a[j - 1] = x }
-				return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	printf '%-30s %-46s %10s %10s %7s %s\n' ENTRY METRIC BASE PATCHED RATIO N
+	awk -F'\t' '
+		function median(a, n,   i, j, x) {
+			for (i = 2; i <= n; i++)
+				for (j = i; j > 1 && a[j - 1] > a[j]; j--) { x = a[j]; a[j] = a[j - 1]; a[j - 1] = x }
+			return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+		}
+		!(($1 SUBSEP $2) in seen) { seen[$1, $2] = 1; order[++no] = $1 SUBSEP $2 }
+		{ key = $1 SUBSEP $2; n[key, $3]++; v[key, $3, n[key, $3]] = $4 }
+		END {
+			for (o = 1; o <= no; o++) {
+				key = order[o]
+				split(key, parts, SUBSEP)
+				nb = n[key, "base"] + 0; np = n[key, "patched"] + 0
+				delete b; delete p
+				for (i = 1; i <= nb; i++) b[i] = v[key, "base", i]
+				for (i = 1; i <= np; i++) p[i] = v[key, "patched", i]
+				mb = nb ? median(b, nb) : ""; mp = np ? median(p, np) : ""
+				printf "%-30s %-46s %10s %10s %7s %d\n", parts[1], substr(parts[2], 1, 46),
+					nb ? sprintf("%.4g", mb) : "n/a", np ? sprintf("%.4g", mp) : "n/a",
+					(nb && np && mb) ? sprintf("%.3f", mp / mb) : "n/a", np
 			}
-			$1 == t && $2 == "base" { b[++nb] = $3 }
-			$1 == t && $2 == "patched" { p[++np] = $3 }
-			END {
-				mb = median(b, nb); mp = median(p, np)
-				printf "%-32s %-28s %12.4f %12.4f %8.3f %d\n", t, m, mb, mp, mb ? mp / mb : 0, nb
-			}' "$results/values.tsv"
-	done
+		}' "$results/values.tsv"
 	echo "# raw values (entry, kernel, value), in run order:"
 	sed "s/^/#   /" "$results/values.tsv"
 } >"$out"

@@ -93,8 +93,8 @@ while IFS=$'\t' read -r t mode res secs why log; do
 	echo "  serial log: $log"
 	# The lines that failed: kernel splats, else the end of the test's output.
 	tr -d "\r" <"$log" | sed -n "/^# START $t\$/,/^# END $t\$/p" >"$results/failed-lines.txt"
-	if grep -aqE '^[^#].*(WARNING:|BUG:|Oops|circular locking)' "$results/failed-lines.txt"; then
-		lines -aE -A3 '^[^#].*(WARNING:|BUG:|Oops|circular locking)' "$results/failed-lines.txt" | head -12
+	if grep -avE '^(not )?ok ' "$results/failed-lines.txt" | grep -aqE '^[^#].*(WARNING:|BUG:|Oops|circular locking)'; then
+		lines -avE '^(not )?ok ' "$results/failed-lines.txt" | lines -aE -A3 '^[^#].*(WARNING:|BUG:|Oops|circular locking)' | head -12
 	else
 		lines -av '^# (START|END) ' "$results/failed-lines.txt" | tail -12
 	fi | sed 's/^/  | /'
