@@ -83,30 +83,8 @@ out=$REPO/selftests/bench/$(date +%Y%m%d-%H%M%S).txt
 	echo "# make bench${*:+ ENTRIES=\"$*\"} REPEAT=$REPEAT"
 	echo "# base: $(base_desc); series: ${#patches[@]} patches"
 	echo "# base kernel $(cat "$base_build/include/config/kernel.release"), patched kernel $(cat "$build/include/config/kernel.release"), QEMU TCG single-threaded"
-	printf '%-30s %-46s %10s %10s %7s %s\n' ENTRY METRIC BASE PATCHED RATIO N
-	awk -F'\t' '
-		function median(a, n,   i, j, x) {
-			for (i = 2; i <= n; i++)
-				for (j = i; j > 1 && a[j - 1] > a[j]; j--) { x = a[j]; a[j] = a[j - 1]; a[j - 1] = x }
-			return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-		}
-		!(($1 SUBSEP $2) in seen) { seen[$1, $2] = 1; order[++no] = $1 SUBSEP $2 }
-		{ key = $1 SUBSEP $2; n[key, $3]++; v[key, $3, n[key, $3]] = $4 }
-		END {
-			for (o = 1; o <= no; o++) {
-				key = order[o]
-				split(key, parts, SUBSEP)
-				nb = n[key, "base"] + 0; np = n[key, "patched"] + 0
-				delete b; delete p
-				for (i = 1; i <= nb; i++) b[i] = v[key, "base", i]
-				for (i = 1; i <= np; i++) p[i] = v[key, "patched", i]
-				mb = nb ? median(b, nb) : ""; mp = np ? median(p, np) : ""
-				printf "%-30s %-46s %10s %10s %7s %d\n", parts[1], substr(parts[2], 1, 46),
-					nb ? sprintf("%.4g", mb) : "n/a", np ? sprintf("%.4g", mp) : "n/a",
-					(nb && np && mb) ? sprintf("%.3f", mp / mb) : "n/a", np
-			}
-		}' "$results/values.tsv"
-	echo "# raw values (entry, kernel, value), in run order:"
+	awk -f "$REPO/scripts/bench-table.awk" "$results/values.tsv"
+	echo "# raw values (entry, metric, kernel, value), in run order:"
 	sed "s/^/#   /" "$results/values.tsv"
 } >"$out"
 cat "$out"

@@ -2,10 +2,12 @@
 # usage: scripts/bisect-build.sh
 #
 # For each patch N of 'series': apply patches 1..N and build what patch N
-# touches (its .c files' objects with W=1; arch/x86/kvm/ when it touches a
-# header; the selftests it touches), in the build directory "patched".
-# Prints one "ok"/"not ok" line per patch; exits non-zero on the first
-# patch that does not build.
+# touches: its .c files' objects with W=1, arch/x86/kvm/ when it touches a
+# header, and the selftests it touches, in the build directory "patched".
+# Patch N fails if that does not build, if W=1 warns about a file it
+# touches, or if sparse reports on a .c file it touches something it did
+# not report on the base (line numbers aside).  One "ok"/"not ok" line per
+# patch; stops at the first patch that fails.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_cache
@@ -13,39 +15,75 @@ lock_cache
 load_series
 patches=("${PATCHES[@]}")
 ((${#patches[@]} > 0)) || { echo "# bisect build: empty series, nothing to build"; exit 0; }
+need_tools sparse
 scripts=$REPO/scripts
 wt=$("$scripts/apply.sh" 0)
 out=$("$scripts/build-kernel.sh" "$wt" patched)
 kst=tools/testing/selftests/kvm
+kmake() { make -s -C "$wt" O="$out" ARCH=x86_64 CC="ccache gcc" "$@"; }
+
+# sparse_of FILE.c: sparse's reports on FILE.c, without line and column
+sparse_of() {
+	kmake C=2 "${1%.c}.o" 2>&1 | lines -E "^[^ ]*${1//./\\.}:[0-9]+:[0-9]+: " |
+		sed -E 's/:[0-9]+:[0-9]+: /: /' | sort -u
+}
+
+# sparse's view of the base, for every .c file the series touches
+declare -A base_sparse=()
+while read -r f; do
+	[[ -f $wt/$f ]] || continue
+	base_sparse[$f]=$(sparse_of "$f")
+done < <(awk '/^diff --git / { print substr($3, 3) }' "${patches[@]}" |
+	lines -vE '^tools/' | lines -E '\.c$' | sort -u)
+
 for ((i = 1; i <= ${#patches[@]}; i++)); do
 	p=$(basename "${patches[i - 1]}")
 	"$scripts/apply.sh" "$i" >/dev/null
 	mapfile -t files < <(git -C "$wt" diff --name-only HEAD~1 HEAD)
-	objs=() tests=() hdr=0
+	objs=() tests=() cfiles=() hdr=0
 	for f in "${files[@]}"; do
 		case $f in
 		$kst/*.c) [[ $f == $kst/lib/* ]] && hdr=1 || tests+=("${f#"$kst"/}") ;;
 		tools/* | Documentation/*) ;;
-		*.c) objs+=("${f%.c}.o") ;;
+		*.c) objs+=("${f%.c}.o") cfiles+=("$f") ;;
 		*.h) hdr=1 ;;
 		esac
 	done
 	((hdr == 0)) || objs+=(arch/x86/kvm/)
 	log=$out/bisect-$i.log
 	stage bisect "patch $i/${#patches[@]} $p: ${objs[*]:-no kernel objects} ${tests[*]:-}"
-	ok=1
-	if ((${#objs[@]})); then
-		make -s -C "$wt" O="$out" ARCH=x86_64 CC="ccache gcc" W=1 -j"$JOBS" "${objs[@]}" >"$log" 2>&1 || ok=0
+	why=
+	if ((${#objs[@]})) && ! kmake W=1 -j"$JOBS" "${objs[@]}" >"$log" 2>&1; then
+		why="does not build"
 	fi
-	if ((ok && ${#tests[@]})); then
-		make -s -C "$wt" O="$out" ARCH=x86_64 headers_install INSTALL_HDR_PATH="$out/usr" >>"$log" 2>&1 &&
-			"$scripts/build-selftests.sh" "$wt" "$out" "${tests[@]%.c}" >>"$log" 2>&1 || ok=0
+	if [[ -z $why ]]; then
+		for f in "${files[@]}"; do
+			if grep -q "${f//./\\.}:[0-9]*:[0-9]*: warning:" "$log"; then
+				why="W=1 warns about $f"
+				break
+			fi
+		done
 	fi
-	if ((ok)); then
+	if [[ -z $why ]]; then
+		for f in "${cfiles[@]}"; do
+			new=$(comm -13 <(echo "${base_sparse[$f]:-}") <(sparse_of "$f" | tee -a "$log"))
+			if [[ -n $new ]]; then
+				echo "$new" >>"$log"
+				why="sparse reports on $f what it did not on the base: $(head -1 <<<"$new")"
+				break
+			fi
+		done
+	fi
+	if [[ -z $why ]] && ((${#tests[@]})); then
+		kmake headers_install INSTALL_HDR_PATH="$out/usr" >>"$log" 2>&1 &&
+			"$scripts/build-selftests.sh" "$wt" "$out" "${tests[@]%.c}" >>"$log" 2>&1 ||
+			why="its selftests do not build"
+	fi
+	if [[ -z $why ]]; then
 		echo "ok $i bisect-build $p"
 	else
-		echo "not ok $i bisect-build $p"
-		lines -E 'error|Error' "$log" | head -10 | sed 's/^/#   /'
-		die "patch $i ($p) does not build on its own; see $log"
+		echo "not ok $i bisect-build $p # $why"
+		lines -E 'error|warning' "$log" | head -10 | sed 's/^/#   /'
+		die "patch $i ($p) $why; see $log"
 	fi
 done

@@ -20,7 +20,7 @@ wt=$("$scripts/apply.sh" 0)
 export GIT_AUTHOR_NAME="Harness Test" GIT_AUTHOR_EMAIL="harness@example.org"
 export GIT_COMMITTER_NAME="Harness Test" GIT_COMMITTER_EMAIL="harness@example.org"
 
-tests=(checkpatch_bad checkpatch_good apply_fails build_fails selftest_fails
+tests=(checkpatch_bad checkpatch_good apply_fails build_fails build_warns selftest_fails
 	log_warn log_lockdep log_hang log_clean
 	bad_kdir bad_entry no_qemu no_space bad_series bad_plan export_import)
 (($# == 0)) || tests=("$@")
@@ -77,6 +77,12 @@ t_build_fails() {
 	throwaway "$tmp/s" "printf '\nstatic int kvm_harness_broken(void) { return undeclared_harness_symbol; }\n' >>arch/x86/kvm/mmu/mmu.c"
 	! SERIES_DIR=$tmp/s "$scripts/bisect-build.sh" >"$tmp/out" 2>&1 &&
 		expect "$tmp/out" '^not ok 1 bisect-build 0001-' 'undeclared_harness_symbol' 'patch 1 \(0001-.*\) does not build'
+}
+
+t_build_warns() {
+	throwaway "$tmp/s" "printf '\\nstatic int kvm_harness_unused(void)\\n{\\n\\treturn 0;\\n}\\n' >>arch/x86/kvm/mmu/mmu.c"
+	! SERIES_DIR=$tmp/s "$scripts/bisect-build.sh" >"$tmp/out" 2>&1 &&
+		expect "$tmp/out" '^not ok 1 bisect-build 0001-.*W=1 warns about arch/x86/kvm/mmu/mmu.c' 'kvm_harness_unused'
 }
 
 t_selftest_fails() {
