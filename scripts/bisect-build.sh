@@ -6,7 +6,8 @@
 # header, and the selftests it touches, in the build directory "patched".
 # Patch N fails if that does not build, if W=1 warns about a file it
 # touches, or if sparse reports on a .c file it touches something it did
-# not report on the base (line numbers aside).  One "ok"/"not ok" line per
+# not report on the base (line numbers aside; skipped, saying so, when the
+# installed sparse is too old for the tree).  One "ok"/"not ok" line per
 # patch; stops at the first patch that fails.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -28,9 +29,16 @@ sparse_of() {
 		sed -E 's/:[0-9]+:[0-9]+: /: /' | sort -u
 }
 
-# sparse's view of the base, for every .c file the series touches
+# sparse's view of the base, for every .c file the series touches, if the
+# installed sparse is one the kernel accepts (scripts/checker-valid.sh)
 declare -A base_sparse=()
-while read -r f; do
+sparse_ok=1
+if [[ $("$wt/scripts/checker-valid.sh" sparse -m64 2>/dev/null) != 1 ]]; then
+	sparse_ok=0
+	echo "# SKIP sparse: $(sparse --version 2>&1 | head -1) is too old for this kernel" \
+		"(scripts/checker-valid.sh); no sparse checks"
+fi
+((sparse_ok)) && while read -r f; do
 	[[ -f $wt/$f ]] || continue
 	base_sparse[$f]=$(sparse_of "$f")
 done < <(awk '/^diff --git / { print substr($3, 3) }' "${patches[@]}" |
@@ -64,7 +72,7 @@ for ((i = 1; i <= ${#patches[@]}; i++)); do
 			fi
 		done
 	fi
-	if [[ -z $why ]]; then
+	if [[ -z $why ]] && ((sparse_ok)); then
 		for f in "${cfiles[@]}"; do
 			new=$(comm -13 <(echo "${base_sparse[$f]:-}") <(sparse_of "$f" | tee -a "$log"))
 			if [[ -n $new ]]; then
