@@ -16,7 +16,7 @@ repo=$(src_repo)
 need_tools perl
 load_series
 patches=("${PATCHES[@]}")
-# checkpatch's spdxcheck.py needs Debian's python3 (python3-ply), not
+# checkpatch's spdxcheck.py needs Debian's python3 (python3-ply, python3-git), not
 # another python3 earlier in PATH.
 export PATH=/usr/bin:$PATH
 wt=
@@ -40,6 +40,14 @@ for p in "${patches[@]}"; do
 	# checkpatch.pl silently reports nothing.
 	out=$(cd "$repo" && perl scripts/checkpatch.pl --strict "$(realpath "$p")" 2>&1) || true
 	total=$(lines -E '^total: ' <<<"$out" | tail -1)
+	# A checker that crashed (spdxcheck.py without python3-git or
+	# python3-ply) checked less than it says: that is a failure.
+	if grep -q '^Traceback (most recent call last)' <<<"$out"; then
+		bad=$((bad + 1))
+		echo "not ok $i checkpatch $(basename "$p") # a checkpatch helper crashed; run 'make deps'"
+		lines -A12 '^Traceback' <<<"$out" | head -14 | sed "s/^/#   /"
+		continue
+	fi
 	note=
 	if ! [[ $total =~ ^total:\ 0\ errors,\ 0\ warnings,\ 0\ checks ]]; then
 		rest=$(cd "$repo" && perl scripts/checkpatch.pl --strict --ignore FILE_PATH_CHANGES \

@@ -2,7 +2,8 @@
 # usage: scripts/check.sh
 #
 # Everything 'make run' does, with the shrinker pressure on (PRESSURE=
-# shrinker unless set), plus: checkpatch.pl --strict on every patch, git am
+# shrinker unless set), plus: the patches' base-commit: against the base,
+# checkpatch.pl --strict on every patch, git am
 # of the series with no 3-way merge, a bisect build of every patch, and the
 # harness's own tests.  Ends with the line "N passed, N failed".
 set -euo pipefail
@@ -41,6 +42,7 @@ step() {
 
 step deps "$scripts/install-deps.sh" || true
 step base "$scripts/get-base.sh" || die "no base tree; nothing can be checked"
+step base-commit "$scripts/check-base-commit.sh" || true
 step checkpatch "$scripts/check-patches.sh" || true
 applied=0
 step apply bash -c "'$scripts/apply.sh' >/dev/null && echo 'ok 1 git am of the series (no 3-way)'" && applied=1

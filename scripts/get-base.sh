@@ -21,7 +21,7 @@ if git -C "$CACHE/linux" rev-parse -q --verify "refs/tags/$BASE_TAG" >/dev/null 
 	exit 0
 fi
 
-need_tools apt-get apt-cache dpkg-deb tar xz git
+need_tools apt-get apt-cache dpkg-deb dpkg-parsechangelog tar xz gzip git
 need_space "$CACHE" 8
 apt_dir=$CACHE/apt
 mkdir -p "$apt_dir"/{lists/partial,cache/archives/partial,etc/preferences.d,etc/sources.list.d}
@@ -73,11 +73,20 @@ awk '/^# Debian packaging/ { exit } { print }' "$tmp/.gitignore" |
 	sed -e '${/^#$/d}' >"$tmp/.gitignore.new"
 mv "$tmp/.gitignore.new" "$tmp/.gitignore"
 
+# The same commit on every machine: a fixed identity, the date of the
+# package's changelog entry, and no configuration of the caller's.
+dpkg-deb --fsys-tarfile "$deb" | tar -x -O "./usr/share/doc/$DEB_PKG/changelog.Debian.gz" |
+	gzip -dc >"$tmp.changelog" || die "no changelog in $(basename "$deb")"
+date=$(dpkg-parsechangelog -l "$tmp.changelog" -S Date) && [[ -n $date ]] ||
+	die "no date in the changelog of $(basename "$deb")"
+rm -f "$tmp.changelog"
 stage base "creating the git repository (a few minutes)"
 git -C "$tmp" init -q -b base
-git -C "$tmp" -c core.autocrlf=false add -A -f .
-git -C "$tmp" -c user.name="kvm-mmu-series" -c user.email="kvm-mmu-series@localhost" \
-	commit -q -m "Linux $version (Debian $DEB_PKG)" \
+git -C "$tmp" -c core.autocrlf=false -c core.fileMode=true add -A -f .
+GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 \
+	GIT_AUTHOR_NAME=kvm-mmu-series GIT_AUTHOR_EMAIL=kvm-mmu-series@localhost GIT_AUTHOR_DATE="$date" \
+	GIT_COMMITTER_NAME=kvm-mmu-series GIT_COMMITTER_EMAIL=kvm-mmu-series@localhost GIT_COMMITTER_DATE="$date" \
+	git -C "$tmp" commit -q --no-gpg-sign -m "Linux $version (Debian $DEB_PKG)" \
 	-m "Unpacked from $(basename "$deb"); the Debian packaging block at the end of .gitignore removed."
 git -C "$tmp" tag "$BASE_TAG"
 echo "$version" >"$tmp/../linux.version"

@@ -22,6 +22,17 @@ WORK_BRANCH=kvm-mmu-series
 T0=${T0:-$(date +%s)}
 export T0
 
+# The harness's own git identity, for the commits it makes (git am, test
+# patches) and for b4, when the caller's git has none: passed through the
+# environment (GIT_CONFIG_COUNT), never written to anyone's configuration.
+if ! git config user.name >/dev/null 2>&1 || ! git config user.email >/dev/null 2>&1; then
+	_n=${GIT_CONFIG_COUNT:-0}
+	export "GIT_CONFIG_KEY_$_n=user.name" "GIT_CONFIG_VALUE_$_n=kvm-mmu-series"
+	export "GIT_CONFIG_KEY_$((_n + 1))=user.email" "GIT_CONFIG_VALUE_$((_n + 1))=kvm-mmu-series@localhost"
+	export GIT_CONFIG_COUNT=$((_n + 2))
+	unset _n
+fi
+
 die() {
 	echo "error: $*" >&2
 	exit 1
