@@ -1,27 +1,64 @@
 #!/bin/bash
-# usage: scripts/negative.sh [ENTRY...]
+# usage: scripts/negative.sh [PATCH...]
 #
-# Apply the series plus the throwaway patches in selftests/negative/ (which
-# break what the series protects), run the plan ENTRY names (default:
-# shrinker_test-nested), and succeed only if at least one of them fails, as
-# it must.  Shows that the selftests can fail.
+# For each throwaway patch in selftests/negative/ (or only the PATCH file
+# names given), apply the series plus that one patch, run the plan entries
+# its "Fails:" line names, and check that every one of them fails, as it
+# must: each patch breaks something the series protects, and each entry is
+# a mode the selftests claim to catch it in.  Prints one ok/not ok line per
+# patch and entry; exits non-zero if a broken series passed anywhere.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_cache
-(($# > 0)) || set -- shrinker_test-nested
+negdir=$REPO/selftests/negative
+negs=()
+if (($# > 0)); then
+	for p in "$@"; do
+		[[ -f $negdir/$(basename "$p") ]] || die "no negative patch $negdir/$(basename "$p")"
+		negs+=("$negdir/$(basename "$p")")
+	done
+else
+	negs=("$negdir"/*.patch)
+	[[ -f ${negs[0]} ]] || die "no patches in $negdir"
+fi
+# Check every patch names its entries before anything runs.
+for neg in "${negs[@]}"; do
+	[[ -n $(sed -n 's/^Fails: *//p' "$neg" | head -1) ]] ||
+		die "$(basename "$neg") has no 'Fails: ENTRY...' line naming the plan entries that must fail"
+done
 load_series
+results=$(new_results_dir negative)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/patches"
-for p in "${PATCHES[@]}" "$REPO"/selftests/negative/*.patch; do
-	cp "$p" "$tmp/patches/"
-	basename "$p" >>"$tmp/series"
+i=0 bad=0
+echo "KTAP version 1"
+for neg in "${negs[@]}"; do
+	name=$(basename "$neg" .patch)
+	read -r -a entries <<<"$(sed -n 's/^Fails: *//p' "$neg" | head -1)"
+	rm -rf "$tmp/s"
+	mkdir -p "$tmp/s/patches"
+	for p in "${PATCHES[@]}" "$neg"; do
+		cp "$p" "$tmp/s/patches/"
+		basename "$p" >>"$tmp/s/series"
+	done
+	stage negative "$name: ${entries[*]} must fail"
+	log=$results/$name.log
+	SERIES_DIR=$tmp/s RESULTS=$results/$name "$REPO/scripts/run.sh" "${entries[@]}" \
+		>"$log" 2>&1 || true
+	for e in "${entries[@]}"; do
+		i=$((i + 1))
+		if grep -qE "^not ok [0-9]+ $e( |$)" "$log"; then
+			echo "ok $i $name: $e failed, as it must"
+		elif grep -qE "^ok [0-9]+ $e( |$)" "$log"; then
+			bad=$((bad + 1))
+			echo "not ok $i $name: $e passed with the series broken"
+		else
+			bad=$((bad + 1))
+			echo "not ok $i $name: $e did not run; see $log"
+			lines -E '^error: ' "$log" | tail -2 | sed 's/^/#   /'
+		fi
+	done
 done
-results=$(new_results_dir negative)
-rc=0
-SERIES_DIR=$tmp RESULTS=$results "$REPO/scripts/run.sh" "$@" || rc=$?
-echo
-if ((rc == 0)); then
-	die "with the series broken by selftests/negative/*.patch, $* still passed"
-fi
-echo "negative: the broken series failed, as it must (results: $results)"
+echo "1..$i"
+echo "results: $results"
+((bad == 0)) || die "$bad of $i negative checks did not fail as they must"
