@@ -10,10 +10,16 @@
 # the patched/base ratio, with the command line and versions.  'metric' may
 # name several numbers, separated by ';'.  A test that skips on the base
 # kernel (it tests what only the series adds) gets "n/a" there.
+#
+# Guests run with ICOUNT=1 unless told otherwise (see boot.sh): guest time
+# is instructions executed, so times are comparable between the two kernels
+# and between runs, but are not seconds; only ratios mean anything.  SMP=
+# sets the guest's CPU count (default 2).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_cache
 REPEAT=${REPEAT:-5}
+export ICOUNT=${ICOUNT:-1} SMP=${SMP:-2}
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive number, not '$REPEAT'"
 scripts=$REPO/scripts
 load_plan
@@ -80,9 +86,12 @@ done
 mkdir -p "$REPO/selftests/bench"
 out=$REPO/selftests/bench/$(date +%Y%m%d-%H%M%S).txt
 {
-	echo "# make bench${*:+ ENTRIES=\"$*\"} REPEAT=$REPEAT"
+	echo "# make bench${*:+ ENTRIES=\"$*\"} REPEAT=$REPEAT ICOUNT=$ICOUNT SMP=$SMP"
 	echo "# base: $(base_desc); series: ${#patches[@]} patches"
-	echo "# base kernel $(cat "$base_build/include/config/kernel.release"), patched kernel $(cat "$build/include/config/kernel.release"), QEMU TCG single-threaded"
+	echo "# base kernel $(cat "$base_build/include/config/kernel.release"), patched kernel $(cat "$build/include/config/kernel.release"), QEMU TCG single-threaded, $SMP guest CPUs"
+	if [[ $ICOUNT == 1 ]]; then
+		echo "# -icount shift=0,sleep=off: guest time is instructions executed (1 ns each); times are not seconds, only ratios mean anything"
+	fi
 	awk -f "$REPO/scripts/bench-table.awk" "$results/values.tsv"
 	echo "# raw values (entry, metric, kernel, value), in run order:"
 	sed "s/^/#   /" "$results/values.tsv"

@@ -1,8 +1,11 @@
 #!/bin/bash
 # usage: scripts/boot.sh KERNEL INITRD APPEND LOG TIMEOUT
 #
-# Boot KERNEL with INITRD under QEMU (2 vCPUs, 3 GiB), the serial console
-# going to LOG, and print progress as the guest runner starts each test.
+# Boot KERNEL with INITRD under QEMU (SMP vCPUs, default 2; 3 GiB), the
+# serial console going to LOG, and print progress as the guest runner starts
+# each test.  ICOUNT=1 adds -icount shift=0,sleep=off (TCG only): guest time
+# is then a count of instructions executed, so that times taken in the
+# guest vary far less from run to run, and mean nothing in seconds.
 # TCG (single-threaded) unless the host can really run KVM: vmx/svm in the
 # CPU flags and a usable /dev/kvm, and even then TCG if the guest prints
 # nothing within 30 seconds.  A boot whose kernel could not calibrate its
@@ -19,9 +22,11 @@ QEMU=${QEMU:-qemu-system-x86_64}
 command -v "$QEMU" >/dev/null || die "QEMU ($QEMU) not found (apt-get install qemu-system-x86)"
 [[ -f $kernel ]] || die "no kernel image $kernel"
 [[ -f $initrd ]] || die "no initramfs $initrd"
+[[ ${SMP:-2} =~ ^[1-9][0-9]*$ ]] || die "SMP must be a number of vCPUs, not '$SMP'"
+[[ ${ICOUNT:-0} == [01] ]] || die "ICOUNT must be 0 or 1, not '$ICOUNT'"
 
 can_kvm() {
-	[[ ${ACCEL:-} != tcg ]] && [[ -w /dev/kvm ]] && grep -qwE 'vmx|svm' /proc/cpuinfo &&
+	[[ ${ACCEL:-} != tcg && ${ICOUNT:-0} != 1 ]] && [[ -w /dev/kvm ]] && grep -qwE 'vmx|svm' /proc/cpuinfo &&
 		grep -qsE '^(Y|1)$' /sys/module/kvm_intel/parameters/nested /sys/module/kvm_amd/parameters/nested
 }
 
@@ -29,9 +34,10 @@ qemu_pid=
 start_qemu() {
 	local accel=$1
 	local -a cpu=(-accel tcg,thread=single -cpu EPYC-Rome,+svm,+npt)
+	[[ ${ICOUNT:-0} == 1 ]] && cpu+=(-icount shift=0,sleep=off)
 	[[ $accel == kvm ]] && cpu=(-accel kvm -cpu host)
 	: >"$log"
-	"$QEMU" "${cpu[@]}" -smp 2 -m 3G -nographic -no-reboot -monitor none \
+	"$QEMU" "${cpu[@]}" -smp "${SMP:-2}" -m 3G -nographic -no-reboot -monitor none \
 		-serial "file:$log" -kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 $append" </dev/null >"$log.qemu" 2>&1 &
 	qemu_pid=$!
