@@ -39,6 +39,11 @@ SPLAT='WARNING:|BUG:|kernel BUG at|Oops|Kernel panic|general protection fault|IN
 
 pressure_loop() {
 	while :; do
+		# Paused while a test that drives the shrinker itself runs.
+		if [ -e /tmp/pressure.pause ]; then
+			sleep 1
+			continue
+		fi
 		found=0
 		for f in /sys/kernel/debug/shrinker/x86-mmu-*/scan; do
 			[ -e "$f" ] || continue
@@ -49,6 +54,15 @@ pressure_loop() {
 		sleep 1
 	done
 }
+
+# For SETUP and CLEANUP: pause the background pressure while a test that
+# scans the shrinker itself and asserts exact counts runs (its own scans
+# are the pressure); resume it after.  The pause waits out a scan under way.
+pressure_pause() {
+	touch /tmp/pressure.pause
+	sleep 2
+}
+pressure_resume() { rm -f /tmp/pressure.pause; }
 
 # For SETUP and CHECK: sample a number, the output of the shell command
 # $1, every 0.2 s while a test runs.
