@@ -18,9 +18,11 @@ help:
 	@echo "                   shrinker pressure on; ends with 'N passed, N failed'"
 	@echo "make bisect        for each patch N: apply 1..N, build, boot, run its plan entries"
 	@echo "make bench         base vs patched, benchmark entries (ENTRIES=, REPEAT=5)"
-	@echo "make negative      series + selftests/negative/*.patch: the tests must fail"
-	@echo "make export        kernel branch (BRANCH=, default kvm-mmu-series) -> patches/ + series"
-	@echo "make import        patches/ + series -> a kernel branch (BRANCH=kvm-mmu-series)"
+	@echo "make negative      series + each selftests/negative/*.patch (NEG= to pick): its entries must fail"
+	@echo "make export        kernel branch (BRANCH=, default kvm-mmu-series) -> patches/ + series;"
+	@echo "                   b4 prep's cover letter (b4/BRANCH) -> cover-letter.txt"
+	@echo "make import        patches/ + series -> a kernel branch (BRANCH=kvm-mmu-series), and"
+	@echo "                   b4/BRANCH for b4 prep and b4 send: cover-letter.txt + the series"
 	@echo "make test-harness  only the harness's own tests"
 	@echo "make clean         remove results/ (CACHE holds the trees and builds)"
 
@@ -46,7 +48,7 @@ bench: deps
 	@$(S)/bench.sh $(ENTRIES)
 
 negative: deps
-	@$(S)/negative.sh $(ENTRIES)
+	@$(S)/negative.sh $(NEG)
 
 export:
 	@$(S)/export.sh $(BRANCH)

@@ -22,7 +22,7 @@ export GIT_COMMITTER_NAME="Harness Test" GIT_COMMITTER_EMAIL="harness@example.or
 
 tests=(checkpatch_bad checkpatch_good apply_fails build_fails build_warns selftest_fails
 	log_warn log_lockdep log_hang log_clean
-	bad_kdir bad_entry no_qemu no_space bad_series bad_plan export_import)
+	bad_kdir bad_entry no_qemu no_space bad_series bad_plan export_import b4_prep empty_home)
 (($# == 0)) || tests=("$@")
 
 # throwaway DIR EDIT [SUBJECT] [SIGNOFF]: a one-patch series in DIR made from
@@ -196,6 +196,131 @@ t_export_import() {
 		{ sed 's/^/#   /' "$tmp/b4.out"; return 1; }
 	[[ $(ls "$tmp"/b4/*.mbx 2>/dev/null | wc -l) -ge 1 ]] || { sed 's/^/#   /' "$tmp/b4.out"; return 1; }
 	expect "$tmp/b4.out" 'Total patches: 2'
+}
+
+# b4_worktree DIR BRANCH: a work tree at DIR with BRANCH checked out, clean
+# for b4, without files (HEAD's index, every entry skip-worktree)
+b4_worktree() {
+	git -C "$repo" worktree add -q --no-checkout "$1" "$2" &&
+		git -C "$1" read-tree HEAD &&
+		git -C "$1" ls-files -z | git -C "$1" update-index -z --skip-worktree --stdin
+}
+
+# A branch -> patches -> import (branch and b4 prep branch) -> b4 prep,
+# b4 send --dry-run, a cover letter edited with b4 -> export round trip.
+t_b4_prep() {
+	local n=${GIT_CONFIG_COUNT:-0} tree f
+	local marker='--- b4-submit-tracking ---' subj='KVM: Harness b4 round trip'
+	# Not local: the EXIT trap of this test's subshell removes them (and
+	# what export and import remember of the cover letter).
+	b4t_br=harness-b4-$$ b4t_wt=$tmp/b4wt
+	b4t_synced=$CACHE/b4-cover/$(printf '%s\n' "$repo" "b4/$b4t_br" "$tmp/e/cover-letter.txt" | md5sum | cut -c1-12)
+	trap 'git -C "$repo" worktree remove --force "$b4t_wt" >/dev/null 2>&1 || true
+		git -C "$repo" branch -D -q "$b4t_br" "b4/$b4t_br" >/dev/null 2>&1 || true
+		rm -f "$b4t_synced"' EXIT
+	git -C "$wt" checkout -q --detach -f "$base"
+	printf '\n/* Harness b4 test 1. */\n' >>"$wt/arch/x86/kvm/mmu/mmu.c"
+	git -C "$wt" commit -q -s -am "KVM: x86/mmu: Harness b4 test 1" -m "First commit."
+	printf '\n/* Harness b4 test 2. */\n' >>"$wt/virt/kvm/kvm_main.c"
+	git -C "$wt" commit -q -s -am "KVM: Harness b4 test 2" -m "Second commit."
+	tree=$(git -C "$wt" rev-parse 'HEAD^{tree}')
+	git -C "$wt" branch -f "$b4t_br" HEAD
+	mkdir -p "$tmp/e"
+	printf '%s\n' "$subj" "" "The cover letter of a harness test." "" "Its second paragraph." \
+		>"$tmp/e/cover-letter.txt"
+	cp "$tmp/e/cover-letter.txt" "$tmp/cover.orig"
+
+	# A plain branch with no b4 branch: patches out, cover letter untouched.
+	SERIES_DIR=$tmp/e "$scripts/export.sh" "$b4t_br" >"$tmp/out" 2>&1 || { sed 's/^/#   /' "$tmp/out"; return 1; }
+	cmp -s "$tmp/cover.orig" "$tmp/e/cover-letter.txt" || { echo "# export of a plain branch changed cover-letter.txt"; return 1; }
+	git -C "$wt" branch -D -q "$b4t_br"
+
+	# Import: the branch again, and b4/BRANCH with b4's cover commit first.
+	SERIES_DIR=$tmp/e "$scripts/import.sh" "$b4t_br" >"$tmp/out" 2>&1 || { sed 's/^/#   /' "$tmp/out"; return 1; }
+	[[ $(git -C "$repo" rev-parse "$b4t_br^{tree}") == "$tree" ]] || { echo "# $b4t_br: not the tree exported"; return 1; }
+	[[ $(git -C "$repo" rev-list --count "$base..b4/$b4t_br") == 3 &&
+		$(git -C "$repo" rev-parse "b4/$b4t_br~3") == "$base" ]] ||
+		{ echo "# b4/$b4t_br is not 3 commits on the base:"; git -C "$repo" log --oneline -4 "b4/$b4t_br" | sed 's/^/#   /'; return 1; }
+	[[ $(git -C "$repo" rev-parse "b4/$b4t_br^{tree}") == "$tree" ]] || { echo "# b4/$b4t_br: not the tree exported"; return 1; }
+	git -C "$repo" show -s --format=%B "b4/$b4t_br~2" >"$tmp/cover.msg"
+	{ cat "$tmp/cover.orig"; echo; echo "$marker"; } | cmp -s - <(head -7 "$tmp/cover.msg") &&
+		expect "$tmp/cover.msg" '^# This section is used internally by b4 prep' '"change-id": "[0-9]{8}-' '"revision": 1' ||
+		{ echo "# b4/$b4t_br's cover commit:"; sed 's/^/#   /' "$tmp/cover.msg"; return 1; }
+
+	# b4 takes it for its own (0.12 has no 'b4 prep --check').
+	b4_worktree "$b4t_wt" "b4/$b4t_br" >"$tmp/out" 2>&1 || { sed 's/^/#   /' "$tmp/out"; return 1; }
+	(cd "$b4t_wt" && b4 --offline-mode prep --show-info) >"$tmp/out" 2>&1 || { sed 's/^/#   /' "$tmp/out"; return 1; }
+	expect "$tmp/out" "^cover-subject: $subj\$" '^cover-strategy: commit$' "^base-commit: $base\$" \
+		'^commit-[0-9a-f]+: KVM: x86/mmu: Harness b4 test 1$' '^commit-[0-9a-f]+: KVM: Harness b4 test 2$' || return 1
+	# b4 send --dry-run: an SMTP server set, or b4 0.12 picks the kernel.org
+	# web endpoint, which needs a patatt key; nothing is sent in a dry run.
+	(cd "$b4t_wt" && env GIT_CONFIG_COUNT=$((n + 1)) "GIT_CONFIG_KEY_$n=sendemail.smtpserver" "GIT_CONFIG_VALUE_$n=localhost" \
+		b4 --offline-mode send --dry-run --no-sign --to harness@example.org -o "$tmp/send") >"$tmp/out" 2>&1 ||
+		{ sed 's/^/#   /' "$tmp/out"; return 1; }
+	expect "$tmp/out" 'DRYRUN: Would have sent 3 messages' || return 1
+	cat "$tmp"/send/0000-*.eml >"$tmp/c.eml" 2>/dev/null || { echo "# b4 send wrote no cover letter"; ls "$tmp/send" | sed 's/^/#   /'; return 1; }
+	expect "$tmp/c.eml" "^Subject: \\[PATCH 0/2\\] $subj\$" '^The cover letter of a harness test\.$' \
+		"^base-commit: $base\$" '^change-id: ' '^To: harness@example.org' || return 1
+	! grep -qF -- "$marker" "$tmp/c.eml" || { echo "# b4's tracking data went out in the cover letter"; return 1; }
+	for f in "1/2\\] KVM: x86/mmu: Harness b4 test 1" "2/2\\] KVM: Harness b4 test 2"; do
+		grep -qE "^Subject: \\[PATCH $f\$" "$tmp"/send/000[12]-*.eml 2>/dev/null ||
+			{ echo "# no patch with subject /$f/ from b4 send:"; ls "$tmp/send" | sed 's/^/#   /'; return 1; }
+	done
+
+	# The cover letter edited in b4 (as an editor would) comes back to
+	# cover-letter.txt, with b4's cover commit left out of the patches.
+	(cd "$b4t_wt" && EDITOR="sed -i 's/^Its second paragraph\.\$/Its second paragraph, edited in b4./'" \
+		b4 --offline-mode prep --edit-cover) >"$tmp/out" 2>&1 || { sed 's/^/#   /' "$tmp/out"; return 1; }
+	sed 's/^Its second paragraph\.$/Its second paragraph, edited in b4./' "$tmp/cover.orig" >"$tmp/cover.want"
+	rm -rf "$tmp/e/patches" "$tmp/e/series"
+	SERIES_DIR=$tmp/e "$scripts/export.sh" "b4/$b4t_br" >"$tmp/out" 2>&1 || { sed 's/^/#   /' "$tmp/out"; return 1; }
+	cmp -s "$tmp/cover.want" "$tmp/e/cover-letter.txt" ||
+		{ echo "# cover-letter.txt after the round trip:"; diff "$tmp/cover.want" "$tmp/e/cover-letter.txt" | sed 's/^/#   /'; return 1; }
+	[[ $(wc -l <"$tmp/e/series") == 2 ]] || { echo "# series has $(wc -l <"$tmp/e/series") lines, not 2"; return 1; }
+	! grep -qF -e "$marker" -e "$subj" "$tmp"/e/patches/*.patch || { echo "# b4's cover commit went into patches/"; return 1; }
+	expect "$REPO/results/export/series.mbox" "^Subject: \\[PATCH 0/2\\] $subj\$" '^Its second paragraph, edited in b4\.$' || return 1
+	# The plain branch's export takes the cover letter from b4/BRANCH too,
+	# but not over an edit made to the file since.
+	echo "Edited in the file." >>"$tmp/e/cover-letter.txt"
+	(cd "$b4t_wt" && EDITOR="sed -i 's/^The cover letter of/The b4 cover letter of/'" \
+		b4 --offline-mode prep --edit-cover) >"$tmp/out" 2>&1 || { sed 's/^/#   /' "$tmp/out"; return 1; }
+	cp "$tmp/e/cover-letter.txt" "$tmp/cover.edited"
+	! SERIES_DIR=$tmp/e "$scripts/export.sh" "$b4t_br" >"$tmp/out" 2>&1 &&
+		expect "$tmp/out" "cover-letter.txt was edited since the last make import or export" &&
+		cmp -s "$tmp/cover.edited" "$tmp/e/cover-letter.txt" || { echo "# export overwrote an edited cover-letter.txt"; return 1; }
+	rm "$tmp/e/cover-letter.txt"
+	SERIES_DIR=$tmp/e "$scripts/export.sh" "$b4t_br" >"$tmp/out" 2>&1 || { sed 's/^/#   /' "$tmp/out"; return 1; }
+	expect "$tmp/e/cover-letter.txt" '^The b4 cover letter of a harness test\.$' || return 1
+
+	# The patches exported apply to the tree of the branch.
+	"$scripts/apply.sh" >/dev/null 2>&1 # back to the real series first
+	SERIES_DIR=$tmp/e "$scripts/apply.sh" >/dev/null 2>"$tmp/out" || { sed 's/^/#   /' "$tmp/out"; return 1; }
+	[[ $(git -C "$wt" rev-parse 'HEAD^{tree}') == "$tree" ]] || { echo "# tree differs after the round trip"; return 1; }
+}
+
+# What a newcomer's run does with git and b4 (git am of the series, import
+# with its b4 prep branch, export, b4 am of the mbox) works with an empty
+# HOME and no system git configuration, i.e. no git identity, and writes
+# no git configuration there.
+t_empty_home() {
+	local home=$tmp/home br=harness-home-$$
+	local -a clean=(env -i PATH="$PATH" HOME="$home" GIT_CONFIG_NOSYSTEM=1 CACHE="$CACHE"
+		KVM_MMU_SERIES_LOCKED=1 T0="$T0" ${KDIR:+KDIR="$KDIR"} ${BASE:+BASE="$BASE"})
+	mkdir -p "$home" "$tmp/e" "$tmp/e2" "$tmp/b4"
+	trap 'git -C "$repo" branch -D -q "$br" "b4/$br" >/dev/null 2>&1 || true' EXIT
+	! "${clean[@]}" git config user.email >/dev/null 2>&1 || { echo "# the empty HOME has a git identity"; return 1; }
+	cp -r "$SERIES_DIR/series" "$SERIES_DIR/patches" "$REPO/cover-letter.txt" "$tmp/e/"
+	"${clean[@]}" SERIES_DIR="$tmp/e" "$scripts/apply.sh" >"$tmp/out" 2>&1 || { sed 's/^/#   /' "$tmp/out"; return 1; }
+	"${clean[@]}" SERIES_DIR="$tmp/e" "$scripts/import.sh" "$br" >"$tmp/out" 2>&1 || { sed 's/^/#   /' "$tmp/out"; return 1; }
+	cp "$tmp/e/cover-letter.txt" "$tmp/e2/"
+	"${clean[@]}" SERIES_DIR="$tmp/e2" "$scripts/export.sh" "b4/$br" >"$tmp/out" 2>&1 || { sed 's/^/#   /' "$tmp/out"; return 1; }
+	diff -q "$tmp/e/series" "$tmp/e2/series" >/dev/null || { echo "# the series changed on the round trip"; return 1; }
+	cp "$REPO/results/export/series.mbox" "$tmp/series.mbox"
+	(cd "$tmp" && "${clean[@]}" b4 --offline-mode am -m series.mbox -o "$tmp/b4") >"$tmp/out" 2>&1 ||
+		{ sed 's/^/#   /' "$tmp/out"; return 1; }
+	expect "$tmp/out" "Total patches: $(wc -l <"$tmp/e/series")" || return 1
+	[[ ! -e $home/.gitconfig && ! -e $home/.config/git/config ]] || { echo "# a git configuration was written to HOME"; return 1; }
+	"$scripts/apply.sh" >/dev/null 2>&1 # back to the real series
 }
 
 echo "KTAP version 1"
