@@ -3,7 +3,8 @@
 #
 # Boot KERNEL with INITRD under QEMU (SMP vCPUs, default 2; 3 GiB), the
 # serial console going to LOG, and print progress as the guest runner starts
-# each test.  ICOUNT=1 adds -icount shift=0,sleep=off (TCG only): guest time
+# each test.  One socket per vCPU: the kernel has no ACPI, and SeaBIOS's MP
+# table lists only the first CPU of each package.  ICOUNT=1 adds -icount shift=0,sleep=off (TCG only): guest time
 # is then a count of instructions executed, so that times taken in the
 # guest vary far less from run to run, and mean nothing in seconds.
 # TCG (single-threaded) unless the host can really run KVM: vmx/svm in the
@@ -37,7 +38,7 @@ start_qemu() {
 	[[ ${ICOUNT:-0} == 1 ]] && cpu+=(-icount shift=0,sleep=off)
 	[[ $accel == kvm ]] && cpu=(-accel kvm -cpu host)
 	: >"$log"
-	"$QEMU" "${cpu[@]}" -smp "${SMP:-2}" -m 3G -nographic -no-reboot -monitor none \
+	"$QEMU" "${cpu[@]}" -smp "${SMP:-2},sockets=${SMP:-2},cores=1,threads=1" -m 3G -nographic -no-reboot -monitor none \
 		-serial "file:$log" -kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 $append" </dev/null >"$log.qemu" 2>&1 &
 	qemu_pid=$!
