@@ -127,9 +127,19 @@ if ((n > 0)); then
 			next
 		}
 		{ print }' "$tmp/0000-cover-letter.patch" >"$tmp/cover"
+	# Headers unfolded: b4 0.12 fails on a folded From: (a long name and
+	# address, which format-patch folds) with "Header values may not
+	# contain linefeed".
 	{ cat "$tmp/cover"; for p in "$tmp"/*.patch; do
 		[[ $(basename "$p") == 0000-cover-letter.patch ]] || cat "$p"
-	done; } >"$out/series.mbox"
+	done; } | awk '
+		function flush() { if (have) print held; have = 0 }
+		/^From [0-9a-f]+ Mon Sep 17 00:00:00 2001$/ { flush(); hdr = 1; print; next }
+		hdr && /^[ \t]/ { sub(/^[ \t]+/, ""); held = held " " $0; next }
+		hdr && /^$/ { flush(); hdr = 0; print; next }
+		hdr { flush(); held = $0; have = 1; next }
+		{ print }
+		END { flush() }' >"$out/series.mbox"
 else
 	: >"$out/series.mbox"
 fi

@@ -307,7 +307,8 @@ t_empty_home() {
 	local -a clean=(env -i PATH="$PATH" HOME="$home" GIT_CONFIG_NOSYSTEM=1 CACHE="$CACHE"
 		KVM_MMU_SERIES_LOCKED=1 T0="$T0" ${KDIR:+KDIR="$KDIR"} ${BASE:+BASE="$BASE"})
 	mkdir -p "$home" "$tmp/e" "$tmp/e2" "$tmp/b4"
-	trap 'git -C "$repo" branch -D -q "$br" "b4/$br" >/dev/null 2>&1 || true' EXIT
+	# shellcheck disable=SC2064 # expanded now: the locals are gone at exit
+	trap "git -C '$repo' branch -D -q '$br' 'b4/$br' >/dev/null 2>&1 || true" EXIT
 	! "${clean[@]}" git config user.email >/dev/null 2>&1 || { echo "# the empty HOME has a git identity"; return 1; }
 	cp -r "$SERIES_DIR/series" "$SERIES_DIR/patches" "$REPO/cover-letter.txt" "$tmp/e/"
 	"${clean[@]}" SERIES_DIR="$tmp/e" "$scripts/apply.sh" >"$tmp/out" 2>&1 || { sed 's/^/#   /' "$tmp/out"; return 1; }
@@ -316,8 +317,9 @@ t_empty_home() {
 	"${clean[@]}" SERIES_DIR="$tmp/e2" "$scripts/export.sh" "b4/$br" >"$tmp/out" 2>&1 || { sed 's/^/#   /' "$tmp/out"; return 1; }
 	diff -q "$tmp/e/series" "$tmp/e2/series" >/dev/null || { echo "# the series changed on the round trip"; return 1; }
 	cp "$REPO/results/export/series.mbox" "$tmp/series.mbox"
-	(cd "$tmp" && "${clean[@]}" b4 --offline-mode am -m series.mbox -o "$tmp/b4") >"$tmp/out" 2>&1 ||
-		{ sed 's/^/#   /' "$tmp/out"; return 1; }
+	# b4 as the harness runs it: with the identity lib.sh provides.
+	(cd "$tmp" && "${clean[@]}" bash -c '. "$1"; b4 --offline-mode am -m series.mbox -o "$2"' \
+		- "$REPO/scripts/lib.sh" "$tmp/b4") >"$tmp/out" 2>&1 || { sed 's/^/#   /' "$tmp/out"; return 1; }
 	expect "$tmp/out" "Total patches: $(wc -l <"$tmp/e/series")" || return 1
 	[[ ! -e $home/.gitconfig && ! -e $home/.config/git/config ]] || { echo "# a git configuration was written to HOME"; return 1; }
 	"$scripts/apply.sh" >/dev/null 2>&1 # back to the real series
