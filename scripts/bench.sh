@@ -17,7 +17,10 @@
 # sets the guest's CPU count: 1 by default here, as icount times repeat only
 # with one guest CPU (with two, the nested populate time of one round was
 # 7.96 on the base and 3.72 on the patched kernel, and a shadow-mode guest
-# hung; the clocksource falls back to jiffies under icount).
+# hung; the clocksource falls back to jiffies under icount).  FRAGMENT=<file>
+# builds both kernels with that config fragment on top of the test config
+# (e.g. selftests/bench-nodebug.config: no lockdep), in build directories of
+# their own.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_cache
@@ -46,9 +49,11 @@ results=$(new_results_dir bench)
 
 "$scripts/get-base.sh"
 wt=$("$scripts/apply.sh" 0)
-base_build=$("$scripts/build-kernel.sh" "$wt" base)
+sfx=
+[[ -z ${FRAGMENT:-} ]] || sfx=-$(basename "$FRAGMENT" .config)
+base_build=$("$scripts/build-kernel.sh" "$wt" "base$sfx")
 wt=$("$scripts/apply.sh")
-build=$("$scripts/build-kernel.sh" "$wt" patched)
+build=$("$scripts/build-kernel.sh" "$wt" "patched$sfx")
 plandir=$results/plans
 write_guest_plans "$plandir" 999999 1 "${names[@]}"
 mapfile -t files <"$plandir/binaries"
@@ -89,7 +94,7 @@ done
 mkdir -p "$REPO/selftests/bench"
 out=$REPO/selftests/bench/$(date +%Y%m%d-%H%M%S).txt
 {
-	echo "# make bench${*:+ ENTRIES=\"$*\"} REPEAT=$REPEAT ICOUNT=$ICOUNT SMP=$SMP"
+	echo "# make bench${*:+ ENTRIES=\"$*\"} REPEAT=$REPEAT ICOUNT=$ICOUNT SMP=$SMP${FRAGMENT:+ FRAGMENT=$FRAGMENT}"
 	echo "# base: $(base_desc); series: ${#patches[@]} patches"
 	echo "# base kernel $(cat "$base_build/include/config/kernel.release"), patched kernel $(cat "$build/include/config/kernel.release"), QEMU TCG single-threaded, $SMP guest CPUs"
 	if [[ $ICOUNT == 1 ]]; then

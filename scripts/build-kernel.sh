@@ -2,8 +2,9 @@
 # usage: scripts/build-kernel.sh SRC NAME
 #
 # Build the test kernel of source tree SRC out of tree in $CACHE/build/NAME:
-# tinyconfig plus selftests/kernel.config, with ccache, then install the
-# UAPI headers there for the selftests.  Prints the build directory.
+# tinyconfig plus selftests/kernel.config (plus the fragment FRAGMENT=<file>
+# names, whose lines override it), with ccache, then install the UAPI
+# headers there for the selftests.  Prints the build directory.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_cache
@@ -25,14 +26,27 @@ cfgdir=$out/.cfg
 mkdir -p "$cfgdir"
 make -s -C "$src" O="$cfgdir" ARCH=x86_64 tinyconfig >"$out/config.log" 2>&1 ||
 	die "make tinyconfig failed; see $out/config.log"
+frags=("$REPO/selftests/kernel.config")
+if [[ -n ${FRAGMENT:-} ]]; then
+	[[ -f $FRAGMENT ]] || die "FRAGMENT=$FRAGMENT: no such file"
+	frags+=("$(realpath "$FRAGMENT")")
+fi
 KCONFIG_CONFIG=$cfgdir/.config "$src/scripts/kconfig/merge_config.sh" -m -O "$cfgdir" \
-	"$cfgdir/.config" "$REPO/selftests/kernel.config" >>"$out/config.log" 2>&1 ||
-	die "merging selftests/kernel.config failed; see $out/config.log"
+	"$cfgdir/.config" "${frags[@]}" >>"$out/config.log" 2>&1 ||
+	die "merging ${frags[*]} failed; see $out/config.log"
 make -s -C "$src" O="$cfgdir" ARCH=x86_64 olddefconfig >>"$out/config.log" 2>&1 ||
 	die "make olddefconfig failed; see $out/config.log"
-missing=$(grep -E '^CONFIG_[A-Z0-9_]+=' "$REPO/selftests/kernel.config" | while read -r line; do
-	grep -qxF "$line" "$cfgdir/.config" || echo "${line%%=*}"
-done)
+# What the fragments ask for, the last word on each option: "=y" must be
+# set, "is not set" must not be.
+missing=$(cat "${frags[@]}" | sed -n 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1=n/p; /^CONFIG_[A-Z0-9_]*=/p' |
+	awk -F= '{ v[$1] = $0; if (!($1 in seen)) { seen[$1] = 1; o[++n] = $1 } } END { for (i = 1; i <= n; i++) print v[o[i]] }' |
+	while read -r line; do
+		if [[ $line == *=n ]]; then
+			! grep -q "^${line%=n}=" "$cfgdir/.config" || echo "${line%=n}(=n)"
+		else
+			grep -qxF "$line" "$cfgdir/.config" || echo "${line%%=*}"
+		fi
+	done)
 [[ -z $missing ]] || die "kernel config lacks (a dependency is missing): $(echo $missing)"
 if ! cmp -s "$cfgdir/.config" "$out/.config"; then
 	cp "$cfgdir/.config" "$out/.config"
