@@ -7,15 +7,20 @@ N ?=
 ENTRIES ?=
 export KDIR BASE CACHE PRESSURE
 
-.PHONY: help deps base apply run check bisect bench negative export import test-harness clean
+.PHONY: help deps base apply run check ci bisect bench negative export import test-harness clean
 
 help:
-	@echo "make deps          install the Debian packages the build and run need (root)"
+	@echo "make deps          install the Debian packages the build and run need (root),"
+	@echo "                   and build a sparse that the kernel accepts into CACHE"
 	@echo "make base          download and unpack the base tree (or check KDIR=, BASE=)"
 	@echo "make apply         apply 'series' to a work tree at the base (N= for the first N)"
 	@echo "make run           deps, base, apply, build, boot, run the test plan (KTAP + summary)"
 	@echo "make check         run + checkpatch, git am, bisect build, harness tests;"
 	@echo "                   shrinker pressure on; ends with 'N passed, N failed'"
+	@echo "make ci            what kernel CI would run, beyond check: the config matrix"
+	@echo "                   (W=1, gcc and clang), the debug kernel (KASAN, kmemleak) with"
+	@echo "                   and without injected allocation failures, kselftest skips,"
+	@echo "                   git bisect run; ends with 'N passed, N failed'"
 	@echo "make bisect        for each patch N: apply 1..N, build, boot, run its plan entries"
 	@echo "make bench         base vs patched, benchmark entries (ENTRIES=, REPEAT=5)"
 	@echo "make negative      series + each selftests/negative/*.patch (NEG= to pick): its entries must fail"
@@ -28,6 +33,7 @@ help:
 
 deps:
 	@$(S)/install-deps.sh
+	@$(S)/get-sparse.sh
 
 base: deps
 	@$(S)/get-base.sh
@@ -40,6 +46,9 @@ run: deps
 
 check:
 	@$(S)/check.sh
+
+ci:
+	@$(S)/ci.sh
 
 bisect: deps
 	@$(S)/bisect.sh $(ENTRIES)

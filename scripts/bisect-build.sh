@@ -5,10 +5,12 @@
 # touches: its .c files' objects with W=1, arch/x86/kvm/ when it touches a
 # header, and the selftests it touches, in the build directory "patched".
 # Patch N fails if that does not build, if W=1 warns about a file it
-# touches, or if sparse reports on a .c file it touches something it did
-# not report on the base (line numbers aside; skipped, saying so, when the
-# installed sparse is too old for the tree).  One "ok"/"not ok" line per
-# patch; stops at the first patch that fails.
+# touches, or if sparse, checking a .c file it touches, reports something
+# (on that file or a header) that it did not report on the base (line
+# numbers aside; the "ok" line says how many files were checked; skipped,
+# saying so, when no sparse the tree accepts is available, see
+# scripts/get-sparse.sh).  One "ok"/"not ok" line per patch; stops at the
+# first patch that fails.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_cache
@@ -16,27 +18,32 @@ lock_cache
 load_series
 patches=("${PATCHES[@]}")
 ((${#patches[@]} > 0)) || { echo "# bisect build: empty series, nothing to build"; exit 0; }
-need_tools sparse
 scripts=$REPO/scripts
 wt=$("$scripts/apply.sh" 0)
 out=$("$scripts/build-kernel.sh" "$wt" patched)
 kst=tools/testing/selftests/kvm
+use_ccache
 kmake() { make -s -C "$wt" O="$out" ARCH=x86_64 CC="ccache gcc" "$@"; }
 
-# sparse_of FILE.c: sparse's reports on FILE.c, without line and column
+# sparse_of FILE.c: sparse's reports when it checks FILE.c (on FILE.c and
+# the headers it includes), without line and column
 sparse_of() {
-	kmake C=2 "${1%.c}.o" 2>&1 | lines -E "^[^ ]*${1//./\\.}:[0-9]+:[0-9]+: " |
+	kmake C=2 CHECK="$sparse" "${1%.c}.o" 2>&1 | lines -E "^[^ ]+:[0-9]+:[0-9]+: " |
 		sed -E 's/:[0-9]+:[0-9]+: /: /' | sort -u
 }
 
-# sparse's view of the base, for every .c file the series touches, if the
-# installed sparse is one the kernel accepts (scripts/checker-valid.sh)
+# sparse's view of the base, for every .c file the series touches, with a
+# sparse the kernel accepts (scripts/checker-valid.sh): the installed one,
+# else the one 'make deps' built (scripts/get-sparse.sh)
 declare -A base_sparse=()
 sparse_ok=1
-if [[ $("$wt/scripts/checker-valid.sh" sparse -m64 2>/dev/null) != 1 ]]; then
+sparse=$(sparse_for "$wt")
+if [[ -z $sparse ]]; then
 	sparse_ok=0
-	echo "# SKIP sparse: $(sparse --version 2>&1 | head -1) is too old for this kernel" \
-		"(scripts/checker-valid.sh); no sparse checks"
+	echo "# SKIP sparse: no sparse that this kernel accepts (scripts/checker-valid.sh);" \
+		"run 'make deps' to build one; no sparse checks"
+else
+	echo "# sparse: $sparse"
 fi
 ((sparse_ok)) && while read -r f; do
 	[[ -f $wt/$f ]] || continue
@@ -72,7 +79,9 @@ for ((i = 1; i <= ${#patches[@]}; i++)); do
 			fi
 		done
 	fi
+	sp=
 	if [[ -z $why ]] && ((sparse_ok)); then
+		sp=" # sparse: 0 new in ${#cfiles[@]} files"
 		for f in "${cfiles[@]}"; do
 			new=$(comm -13 <(echo "${base_sparse[$f]:-}") <(sparse_of "$f" | tee -a "$log"))
 			if [[ -n $new ]]; then
@@ -88,10 +97,10 @@ for ((i = 1; i <= ${#patches[@]}; i++)); do
 			why="its selftests do not build"
 	fi
 	if [[ -z $why ]]; then
-		echo "ok $i bisect-build $p"
+		echo "ok $i bisect-build $p$sp"
 	else
 		echo "not ok $i bisect-build $p # $why"
-		lines -E 'error|warning' "$log" | head -10 | sed 's/^/#   /'
+		grep -m10 -E 'error|warning' "$log" | sed 's/^/#   /' || true
 		die "patch $i ($p) $why; see $log"
 	fi
 done

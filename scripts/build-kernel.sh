@@ -16,38 +16,19 @@ out=$CACHE/build/$name
 need_space "$CACHE" 4
 mkdir -p "$out"
 
-export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_BASEDIR=$CACHE CCACHE_NOHASHDIR=1
-ccache -M 8G >/dev/null
+use_ccache
 kmake() { make -s -C "$src" O="$out" ARCH=x86_64 CC="ccache gcc" "$@"; }
 
 # Make the config in a scratch directory, and only replace the build's
 # .config when it changes, so that incremental builds stay incremental.
 cfgdir=$out/.cfg
-mkdir -p "$cfgdir"
-make -s -C "$src" O="$cfgdir" ARCH=x86_64 tinyconfig >"$out/config.log" 2>&1 ||
-	die "make tinyconfig failed; see $out/config.log"
 frags=("$REPO/selftests/kernel.config")
 if [[ -n ${FRAGMENT:-} ]]; then
 	[[ -f $FRAGMENT ]] || die "FRAGMENT=$FRAGMENT: no such file"
 	frags+=("$(realpath "$FRAGMENT")")
 fi
-KCONFIG_CONFIG=$cfgdir/.config "$src/scripts/kconfig/merge_config.sh" -m -O "$cfgdir" \
-	"$cfgdir/.config" "${frags[@]}" >>"$out/config.log" 2>&1 ||
-	die "merging ${frags[*]} failed; see $out/config.log"
-make -s -C "$src" O="$cfgdir" ARCH=x86_64 olddefconfig >>"$out/config.log" 2>&1 ||
-	die "make olddefconfig failed; see $out/config.log"
-# What the fragments ask for, the last word on each option: "=y" must be
-# set, "is not set" must not be.
-missing=$(cat "${frags[@]}" | sed -n 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1=n/p; /^CONFIG_[A-Z0-9_]*=/p' |
-	awk -F= '{ v[$1] = $0; if (!($1 in seen)) { seen[$1] = 1; o[++n] = $1 } } END { for (i = 1; i <= n; i++) print v[o[i]] }' |
-	while read -r line; do
-		if [[ $line == *=n ]]; then
-			! grep -q "^${line%=n}=" "$cfgdir/.config" || echo "${line%=n}(=n)"
-		else
-			grep -qxF "$line" "$cfgdir/.config" || echo "${line%%=*}"
-		fi
-	done)
-[[ -z $missing ]] || die "kernel config lacks (a dependency is missing): $(echo $missing)"
+MAKEARGS=()
+make_config "$src" "$cfgdir" "$out/config.log" "${frags[@]}"
 if ! cmp -s "$cfgdir/.config" "$out/.config"; then
 	cp "$cfgdir/.config" "$out/.config"
 fi

@@ -16,31 +16,8 @@ results=$(new_results_dir check)
 export RESULTS
 passed=0 failed=0
 
-# count NAME LOGFILE STATUS: add the ok/not ok lines of a step to the totals
-count() {
-	local name=$1 log=$2 st=$3 ok nok
-	ok=$(grep -cE '^ok [0-9]+ ' "$log" || true)
-	nok=$(grep -cE '^not ok [0-9]+ ' "$log" || true)
-	if ((st == 0 && ok + nok == 0)); then
-		ok=1
-	elif ((st != 0 && nok == 0)); then
-		nok=1
-		echo "not ok - $name: $(lines -E '^error: ' "$log" | tail -1)"
-	fi
-	passed=$((passed + ok)) failed=$((failed + nok))
-	stage check "$name: $ok passed, $nok failed"
-}
-
-step() {
-	local name=$1 st=0
-	shift
-	stage check "== $name"
-	"$@" 2>&1 | tee "$results/$name.log" || st=${PIPESTATUS[0]}
-	count "$name" "$results/$name.log" "$st"
-	return "$st"
-}
-
 step deps "$scripts/install-deps.sh" || true
+step sparse "$scripts/get-sparse.sh" || true
 step base "$scripts/get-base.sh" || die "no base tree; nothing can be checked"
 step base-commit "$scripts/check-base-commit.sh" || true
 step checkpatch "$scripts/check-patches.sh" || true

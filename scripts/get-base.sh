@@ -24,29 +24,15 @@ fi
 need_tools apt-get apt-cache dpkg-deb dpkg-parsechangelog tar xz gzip git
 need_space "$CACHE" 8
 apt_dir=$CACHE/apt
-mkdir -p "$apt_dir"/{lists/partial,cache/archives/partial,etc/preferences.d,etc/sources.list.d}
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $DEB_SUITE main" \
-	>"$apt_dir/etc/sources.list"
-cat >"$apt_dir/apt.conf" <<CONF
-Dir::State "$apt_dir";
-Dir::State::Lists "$apt_dir/lists";
-Dir::State::status "/var/lib/dpkg/status";
-Dir::Cache "$apt_dir/cache";
-Dir::Etc::SourceList "$apt_dir/etc/sources.list";
-Dir::Etc::SourceParts "$apt_dir/etc/sources.list.d";
-Dir::Etc::Preferences "$apt_dir/etc/preferences";
-Dir::Etc::PreferencesParts "$apt_dir/etc/preferences.d";
-APT::Sandbox::User "root";
-CONF
-apt_private() { "$@" -c "$apt_dir/apt.conf"; }
+apt_conf=$(private_apt "$apt_dir" "deb [signed-by=$DEBIAN_KEYRING] $DEBIAN_MIRROR $DEB_SUITE main")
 
 stage base "apt-get update ($DEB_SUITE, private configuration in $apt_dir)"
-apt-get -c "$apt_dir/apt.conf" -q update >"$apt_dir/update.log" 2>&1 ||
+apt-get -c "$apt_conf" -q update >"$apt_dir/update.log" 2>&1 ||
 	die "apt-get update for $DEB_SUITE failed; see $apt_dir/update.log"
 
 version=$DEB_VERSION
-if ! apt-cache -c "$apt_dir/apt.conf" madison "$DEB_PKG" | awk '{print $3}' | grep -qxF "$version"; then
-	newest=$(apt-cache -c "$apt_dir/apt.conf" madison "$DEB_PKG" | awk '{print $3}' | sort -V | tail -1)
+if ! apt-cache -c "$apt_conf" madison "$DEB_PKG" | awk '{print $3}' | grep -qxF "$version"; then
+	newest=$(apt-cache -c "$apt_conf" madison "$DEB_PKG" | awk '{print $3}' | sort -V | tail -1)
 	[[ -n $newest ]] || die "$DEB_PKG is not in $DEB_SUITE any more; set KDIR= to a kernel git tree"
 	echo "warning: $DEB_PKG $version is gone from $DEB_SUITE; using the newest, $newest" >&2
 	version=$newest
@@ -55,7 +41,7 @@ fi
 dl=$CACHE/dl
 mkdir -p "$dl"
 stage base "downloading $DEB_PKG $version"
-(cd "$dl" && apt-get -c "$apt_dir/apt.conf" -q download "$DEB_PKG=$version" >"$apt_dir/download.log" 2>&1) ||
+(cd "$dl" && apt-get -c "$apt_conf" -q download "$DEB_PKG=$version" >"$apt_dir/download.log" 2>&1) ||
 	die "download of $DEB_PKG=$version failed; see $apt_dir/download.log"
 deb=$(ls -t "$dl"/"${DEB_PKG}"_*.deb | head -1)
 

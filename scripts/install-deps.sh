@@ -7,7 +7,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 [[ $# -eq 0 ]] || die "usage: scripts/install-deps.sh"
 pkgs=(build-essential flex bison bc libelf-dev libssl-dev uuid-dev cpio gzip xz-utils
-	ccache qemu-system-x86 busybox-static b4 sparse python3 python3-ply python3-git perl git rsync kmod)
+	ccache qemu-system-x86 busybox-static b4 sparse python3 python3-ply python3-git perl git rsync kmod
+	dpkg-dev clang-19 lld-19 llvm-19)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
