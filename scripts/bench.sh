@@ -34,7 +34,7 @@ load_series
 patches=("${PATCHES[@]}")
 names=()
 for e in "${entries[@]}"; do
-	IFS=$'\037' read -r ename _ _ _ _ _ _ _ _ metric <<<"$e"
+	IFS=$'\037' read -r ename _ _ _ _ _ _ _ _ metric _ <<<"$e"
 	if (($# > 0)); then
 		printf '%s\n' "$@" | grep -qxF "$ename" || continue
 		[[ -n $metric ]] || die "plan entry '$ename' has no metric to benchmark"

@@ -2,8 +2,9 @@
 # usage: scripts/mkinitramfs.sh BUILD PLANDIR OUT
 #
 # Pack the test initramfs OUT: busybox-static, selftests/runner.sh as /init,
-# the guest plans PLANDIR/*.sh, and the selftest binaries listed in
-# PLANDIR/binaries (from BUILD/kselftest/kvm) with the libraries they need.
+# the guest plans PLANDIR/*.sh, the selftest binaries listed in
+# PLANDIR/binaries (from BUILD/kselftest/kvm) with the libraries they need,
+# and what PLANDIR/overlay/ holds, as it is.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 [[ $# -eq 3 ]] || die "usage: scripts/mkinitramfs.sh BUILD PLANDIR OUT"
@@ -21,6 +22,8 @@ ln -s busybox "$root/bin/sh"
 cp "$REPO/selftests/runner.sh" "$root/init"
 chmod +x "$root/init"
 cp "$plandir"/*.sh "$root/plans/"
+# Files a plan adds as they are (e.g. scripts/kselftest.sh's kselftest tree).
+[[ ! -d $plandir/overlay ]] || cp -a "$plandir/overlay/." "$root/"
 while read -r t; do
 	[[ -n $t ]] || continue
 	bin=$build/kselftest/kvm/$t

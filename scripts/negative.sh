@@ -7,10 +7,16 @@
 # must: each patch breaks something the series protects, and each entry is
 # a mode the selftests claim to catch it in.  Prints one ok/not ok line per
 # patch and entry; exits non-zero if a broken series passed anywhere.
+#
+# Optional lines in a patch: "Config: FILE" builds the kernel with that
+# config fragment (FRAGMENT=, e.g. selftests/debug.config, in a build
+# directory named after it), "Run: OPTIONS" passes scripts/run.sh options
+# (e.g. -d -i 3 for the debug checks with injected allocation failures).
+# NEGDIR=<dir> reads the patches from another directory.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_cache
-negdir=$REPO/selftests/negative
+negdir=${NEGDIR:-$REPO/selftests/negative}
 negs=()
 if (($# > 0)); then
 	for p in "$@"; do
@@ -23,8 +29,10 @@ else
 fi
 # Check every patch names its entries before anything runs.
 for neg in "${negs[@]}"; do
-	[[ -n $(sed -n 's/^Fails: *//p' "$neg" | head -1) ]] ||
+	[[ -n $(patch_field "$neg" Fails) ]] ||
 		die "$(basename "$neg") has no 'Fails: ENTRY...' line naming the plan entries that must fail"
+	cfg=$(patch_field "$neg" Config)
+	[[ -z $cfg || -f $REPO/$cfg ]] || die "$(basename "$neg"): Config: $cfg does not exist"
 done
 load_series
 results=$(new_results_dir negative)
@@ -34,7 +42,14 @@ i=0 bad=0
 echo "KTAP version 1"
 for neg in "${negs[@]}"; do
 	name=$(basename "$neg" .patch)
-	read -r -a entries <<<"$(sed -n 's/^Fails: *//p' "$neg" | head -1)"
+	read -r -a entries <<<"$(patch_field "$neg" Fails)"
+	read -r -a runopts <<<"$(patch_field "$neg" Run)"
+	cfg=$(patch_field "$neg" Config)
+	frag=
+	if [[ -n $cfg ]]; then
+		frag=$REPO/$cfg
+		runopts+=(-k "$(basename "$cfg" .config)")
+	fi
 	rm -rf "$tmp/s"
 	mkdir -p "$tmp/s/patches"
 	for p in "${PATCHES[@]}" "$neg"; do
@@ -43,8 +58,8 @@ for neg in "${negs[@]}"; do
 	done
 	stage negative "$name: ${entries[*]} must fail"
 	log=$results/$name.log
-	SERIES_DIR=$tmp/s RESULTS=$results/$name "$REPO/scripts/run.sh" "${entries[@]}" \
-		>"$log" 2>&1 || true
+	SERIES_DIR=$tmp/s RESULTS=$results/$name FRAGMENT=$frag \
+		"$REPO/scripts/run.sh" "${runopts[@]}" "${entries[@]}" >"$log" 2>&1 || true
 	for e in "${entries[@]}"; do
 		i=$((i + 1))
 		if grep -qE "^not ok [0-9]+ $e( |$)" "$log"; then

@@ -1,6 +1,6 @@
 # Parse selftests/plan.cfg (unittests.cfg style) into one line per entry,
 # fields separated by \037: name file args mode patch timeout setup cleanup
-# check metric
+# check metric debug
 # Errors go to stderr and make awk exit 1.
 function flush() {
 	if (name == "")
@@ -13,9 +13,11 @@ function flush() {
 		err("entry [" name "]: patch must be a number, not '" f["patch"] "'")
 	if (f["timeout"] !~ /^[0-9]+$/)
 		err("entry [" name "]: timeout must be seconds, not '" f["timeout"] "'")
-	printf "%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\n", name,
+	if (f["debug"] !~ /^(yes|no)$/)
+		err("entry [" name "]: debug must be yes or no, not '" f["debug"] "'")
+	printf "%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\n", name,
 		f["file"], f["extra_params"], f["mode"], f["patch"], f["timeout"],
-		f["setup"], f["cleanup"], f["check"], f["metric"]
+		f["setup"], f["cleanup"], f["check"], f["metric"], f["debug"]
 }
 function err(msg) {
 	printf "%s:%d: %s\n", FILENAME, FNR, msg > "/dev/stderr"
@@ -23,7 +25,7 @@ function err(msg) {
 	exit 1
 }
 BEGIN {
-	split("file extra_params mode patch timeout setup cleanup check metric", k, " ")
+	split("file extra_params mode patch timeout setup cleanup check metric debug", k, " ")
 	for (i in k)
 		known[k[i]] = 1
 }
@@ -40,6 +42,7 @@ BEGIN {
 	f["mode"] = "tdp"
 	f["patch"] = "0"
 	f["timeout"] = "300"
+	f["debug"] = "no"
 	next
 }
 {
