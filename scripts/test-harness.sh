@@ -22,7 +22,8 @@ export GIT_COMMITTER_NAME="Harness Test" GIT_COMMITTER_EMAIL="harness@example.or
 
 tests=(checkpatch_bad checkpatch_good apply_fails build_fails build_warns selftest_fails
 	log_warn log_lockdep log_hang log_clean
-	bad_kdir bad_entry no_qemu no_space bad_series bad_plan export_import b4_prep empty_home)
+	bad_kdir bad_entry no_qemu no_space bad_series bad_plan export_import b4_prep empty_home
+	sparse_new matrix_bad_row bisect_run_outside bisect_run_bad_entry negative_bad_config)
 (($# == 0)) || tests=("$@")
 
 # throwaway DIR EDIT [SUBJECT] [SIGNOFF]: a one-patch series in DIR made from
@@ -83,6 +84,48 @@ t_build_warns() {
 	throwaway "$tmp/s" "printf '\\nstatic int kvm_harness_unused(void)\\n{\\n\\treturn 0;\\n}\\n' >>arch/x86/kvm/mmu/mmu.c"
 	! SERIES_DIR=$tmp/s "$scripts/bisect-build.sh" >"$tmp/out" 2>&1 &&
 		expect "$tmp/out" '^not ok 1 bisect-build 0001-.*W=1 warns about arch/x86/kvm/mmu/mmu.c' 'kvm_harness_unused'
+}
+
+t_sparse_new() {
+	if [[ -z $(sparse_for "$wt") ]]; then
+		echo "# SKIP no sparse that the tree accepts (make deps builds one)"
+		return 0
+	fi
+	throwaway "$tmp/s" "printf '\nint kvm_harness_sparse_var;\n' >>arch/x86/kvm/mmu/mmu.c"
+	! SERIES_DIR=$tmp/s "$scripts/bisect-build.sh" >"$tmp/out" 2>&1 &&
+		expect "$tmp/out" '^not ok 1 bisect-build 0001-.*sparse reports on arch/x86/kvm/mmu/mmu.c' \
+			"symbol 'kvm_harness_sparse_var' was not declared"
+}
+
+t_matrix_bad_row() {
+	mkdir -p "$tmp/configs"
+	printf '# a row whose option does not exist\nCONFIG_KVM_HARNESS_NO_SUCH_OPTION=y\n' >"$tmp/configs/bad.config"
+	! CONFIGS=$tmp/configs "$scripts/config-matrix.sh" bad >"$tmp/out" 2>&1 &&
+		expect "$tmp/out" '^not ok 1 config bad # build failed' \
+			'lacks.*CONFIG_KVM_HARNESS_NO_SUCH_OPTION.*bad.config' '^# bad +gcc +FAILED'
+}
+
+t_bisect_run_outside() {
+	mkdir -p "$tmp/notgit"
+	local st=0
+	(cd "$tmp/notgit" && GIT_CEILING_DIRECTORIES=$tmp "$scripts/bisect-run.sh") >"$tmp/out" 2>&1 || st=$?
+	# Misuse, not a commit to skip: the bisection stops (above 127).
+	((st == 255)) && expect "$tmp/out" 'must run in a kernel git tree'
+}
+
+t_bisect_run_bad_entry() {
+	local st=0
+	(cd "$wt" && "$scripts/bisect-run.sh" no_such_entry) >"$tmp/out" 2>&1 || st=$?
+	# A harness error stops the bisection (above 127), and nothing is built.
+	((st == 255)) && expect "$tmp/out" "unknown plan entry 'no_such_entry'"
+}
+
+t_negative_bad_config() {
+	mkdir -p "$tmp/neg"
+	printf 'Subject: [PATCH] x\n\nFails: shrinker_test-tdp\nConfig: selftests/no-such.config\n---\n' \
+		>"$tmp/neg/0001-x.patch"
+	! NEGDIR=$tmp/neg "$scripts/negative.sh" >"$tmp/out" 2>&1 &&
+		expect "$tmp/out" 'Config: selftests/no-such.config does not exist'
 }
 
 t_selftest_fails() {
