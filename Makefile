@@ -5,7 +5,7 @@ SHELL := /bin/bash
 S := scripts
 N ?=
 ENTRIES ?=
-export KDIR BASE CACHE PRESSURE
+export KDIR BASE CACHE PRESSURE STEPS INJECT
 
 .PHONY: help deps base apply run check ci bisect bench negative export import test-harness clean
 

@@ -19,7 +19,9 @@
 #   kselftest-pass  the same on the test kernel: they must pass
 #   bisect-run      'git bisect run scripts/bisect-run.sh' must find a patch
 #                   broken on purpose (scripts/bisect-run-test.sh)
-# Ends with the line "N passed, N failed".  INJECT=<percent> (default 3).
+# Ends with the line "N passed, N failed".  INJECT=<percent> (default 3);
+# STEPS="kselftest-skip bisect-run" runs only the steps named (after deps,
+# sparse and base).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_cache
@@ -30,21 +32,30 @@ export PRESSURE=${PRESSURE:-shrinker} STEP_PREFIX=ci
 results=$(new_results_dir ci)
 passed=0 failed=0
 debugcfg=$REPO/selftests/debug.config
+all_steps="matrix debug debug-inject negative-leak kselftest-skip kselftest-pass bisect-run"
+for st in ${STEPS:-}; do
+	[[ " $all_steps " == *" $st "* ]] || die "STEPS: no step '$st' (steps: $all_steps)"
+done
+# want STEP: whether STEPS (default: all) names STEP
+want() { [[ -z ${STEPS:-} || " $STEPS " == *" $1 "* ]]; }
 
 step deps "$scripts/install-deps.sh" || true
 step sparse "$scripts/get-sparse.sh" || true
 step base "$scripts/get-base.sh" || die "no base tree; nothing can be checked"
-step matrix "$scripts/config-matrix.sh" || true
-RESULTS=$results/debug FRAGMENT=$debugcfg step debug "$scripts/run.sh" -k debug -d || true
-RESULTS=$results/debug-inject FRAGMENT=$debugcfg \
+! want matrix || step matrix "$scripts/config-matrix.sh" || true
+! want debug || RESULTS=$results/debug FRAGMENT=$debugcfg \
+	step debug "$scripts/run.sh" -k debug -d || true
+! want debug-inject || RESULTS=$results/debug-inject FRAGMENT=$debugcfg \
 	step debug-inject "$scripts/run.sh" -k debug -d -i "$inject" || true
-leak=$(lines -l '^Run: .*-i ' "$REPO"/selftests/negative/*.patch | head -1)
-[[ -n $leak ]] || die "no negative patch with 'Run: ... -i' (allocation failures) in selftests/negative/"
-step negative-leak "$scripts/negative.sh" "$(basename "$leak")" || true
-FRAGMENT=$REPO/selftests/no-shrinker-debug.config \
+if want negative-leak; then
+	leak=$(lines -l '^Run: .*-i ' "$REPO"/selftests/negative/*.patch | head -1)
+	[[ -n $leak ]] || die "no negative patch with 'Run: ... -i' (allocation failures) in selftests/negative/"
+	step negative-leak "$scripts/negative.sh" "$(basename "$leak")" || true
+fi
+! want kselftest-skip || FRAGMENT=$REPO/selftests/no-shrinker-debug.config \
 	step kselftest-skip "$scripts/kselftest.sh" no-shrinker-debug skip || true
-step kselftest-pass "$scripts/kselftest.sh" patched pass || true
-step bisect-run "$scripts/bisect-run-test.sh" || true
+! want kselftest-pass || step kselftest-pass "$scripts/kselftest.sh" patched pass || true
+! want bisect-run || step bisect-run "$scripts/bisect-run-test.sh" || true
 echo
 echo "results: $results"
 [[ ! -f $results/matrix.log ]] || lines -E '^# (CONFIG|[a-z0-9-]+ +(gcc|clang))' "$results/matrix.log"
