@@ -11,8 +11,9 @@
 # CPU flags and a usable /dev/kvm, and even then TCG if the guest prints
 # nothing within 30 seconds.  A boot whose kernel could not calibrate its
 # TSC (PIT calibration under emulation can fail; KVM then has no TSC
-# frequency and selftests fail for a reason that is not theirs) is booted
-# again, up to twice, and the log says so.  Exit status: 0 the runner
+# frequency and selftests fail for a reason that is not theirs; the guest
+# runner then stops before its first KTAP line) is booted again, up to
+# twice, and the log says so.  Exit status: 0 the runner
 # finished, 2 the guest was killed at TIMEOUT seconds, 3 the guest stopped
 # early.
 set -euo pipefail
@@ -109,5 +110,9 @@ done
 wait "$qemu_pid" 2>/dev/null || true
 qemu_pid=
 grep -aq '^# RUNNER-END' "$log" && exit 0
-stage boot "guest stopped before the runner finished (see $log)"
+if bad_boot; then
+	stage boot "guest could not calibrate its TSC in $((retries + 1)) boots; no test ran (see $log)"
+else
+	stage boot "guest stopped before the runner finished (see $log)"
+fi
 exit 3
