@@ -13,9 +13,9 @@
 # TSC (PIT calibration under emulation can fail; KVM then has no TSC
 # frequency and selftests fail for a reason that is not theirs; the guest
 # runner then stops before its first KTAP line) is booted again, up to
-# twice, and the log says so.  Exit status: 0 the runner
-# finished, 2 the guest was killed at TIMEOUT seconds, 3 the guest stopped
-# early.
+# twice, and the log says so.  Exit status: 0 the runner finished, 2 the
+# guest was killed at TIMEOUT seconds, 3 the guest stopped early (or never
+# got a TSC frequency).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 [[ $# -eq 5 ]] || die "usage: scripts/boot.sh KERNEL INITRD APPEND LOG TIMEOUT"
