@@ -52,8 +52,8 @@ if want negative-leak; then
 	[[ -n $leak ]] || die "no negative patch with 'Run: ... -i' (allocation failures) in selftests/negative/"
 	step negative-leak "$scripts/negative.sh" "$(basename "$leak")" || true
 fi
-! want kselftest-skip || FRAGMENT=$REPO/selftests/no-shrinker-debug.config \
-	step kselftest-skip "$scripts/kselftest.sh" no-shrinker-debug skip || true
+! want kselftest-skip || FRAGMENT=$REPO/selftests/kselftest-skip.config \
+	step kselftest-skip "$scripts/kselftest.sh" kselftest-skip skip || true
 ! want kselftest-pass || step kselftest-pass "$scripts/kselftest.sh" patched pass || true
 ! want bisect-run || step bisect-run "$scripts/bisect-run-test.sh" || true
 echo
