@@ -20,18 +20,23 @@
 # hung; the clocksource falls back to jiffies under icount).  FRAGMENT=<file>
 # builds both kernels with that config fragment on top of the test config
 # (e.g. selftests/bench-nodebug.config: no lockdep), in build directories of
-# their own.
+# their own.  FROM=N makes the base kernel the base with the series' first
+# N patches (default 0), so that one part is measured against the parts
+# before it (e.g. FROM=6: part 2 alone).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_cache
 REPEAT=${REPEAT:-5}
 export ICOUNT=${ICOUNT:-1} SMP=${SMP:-1}
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive number, not '$REPEAT'"
+FROM=${FROM:-0}
+[[ $FROM =~ ^(0|[1-9][0-9]*)$ ]] || die "FROM must be a number of patches, not '$FROM'"
 scripts=$REPO/scripts
 load_plan
 entries=("${PLAN_ENTRIES[@]}")
 load_series
 patches=("${PATCHES[@]}")
+((FROM < ${#patches[@]})) || die "FROM=$FROM: the series has ${#patches[@]} patches, so the base must have fewer"
 names=()
 for e in "${entries[@]}"; do
 	IFS=$'\037' read -r ename _ _ _ _ _ _ _ _ metric _ <<<"$e"
@@ -48,10 +53,12 @@ done
 results=$(new_results_dir bench)
 
 "$scripts/get-base.sh"
-wt=$("$scripts/apply.sh" 0)
+wt=$("$scripts/apply.sh" "$FROM")
 sfx=
 [[ -z ${FRAGMENT:-} ]] || sfx=-$(basename "$FRAGMENT" .config)
-base_build=$("$scripts/build-kernel.sh" "$wt" "base$sfx")
+bname=base
+((FROM == 0)) || bname=base-$FROM
+base_build=$("$scripts/build-kernel.sh" "$wt" "$bname$sfx")
 wt=$("$scripts/apply.sh")
 build=$("$scripts/build-kernel.sh" "$wt" "patched$sfx")
 plandir=$results/plans
@@ -94,8 +101,9 @@ done
 mkdir -p "$REPO/selftests/bench"
 out=$REPO/selftests/bench/$(date +%Y%m%d-%H%M%S).txt
 {
-	echo "# make bench${*:+ ENTRIES=\"$*\"} REPEAT=$REPEAT ICOUNT=$ICOUNT SMP=$SMP${FRAGMENT:+ FRAGMENT=$FRAGMENT}"
+	echo "# make bench${*:+ ENTRIES=\"$*\"} REPEAT=$REPEAT ICOUNT=$ICOUNT SMP=$SMP${FRAGMENT:+ FRAGMENT=$FRAGMENT}$( ((FROM == 0)) || echo " FROM=$FROM")"
 	echo "# base: $(base_desc); series: ${#patches[@]} patches"
+	((FROM == 0)) || echo "# the BASE kernel has the series' first $FROM patches, the PATCHED one all ${#patches[@]}"
 	echo "# base kernel $(cat "$base_build/include/config/kernel.release"), patched kernel $(cat "$build/include/config/kernel.release"), QEMU TCG single-threaded, $SMP guest CPUs"
 	if [[ $ICOUNT == 1 ]]; then
 		echo "# -icount shift=0,sleep=off: guest time is instructions executed (1 ns each); times are not seconds, only ratios mean anything"
