@@ -13,7 +13,9 @@
 # TSC (PIT calibration under emulation can fail; KVM then has no TSC
 # frequency and selftests fail for a reason that is not theirs; the guest
 # runner then stops before its first KTAP line) is booted again, up to
-# twice, and the log says so.  Exit status: 0 the runner finished, 2 the
+# twice, with tsc_early_khz= set to the guest's TSC frequency (1 GHz under
+# icount; else the host's, which TCG and KVM guests read, from the host's
+# "cpu MHz"), so that it needs no calibration, and the log says so.  Exit status: 0 the runner finished, 2 the
 # guest was killed at TIMEOUT seconds, 3 the guest stopped early (or never
 # got a TSC frequency).  Every boot has slab_nomerge, so that each slab
 # cache, KVM's pte_list_desc among them, has counters of its own in
@@ -34,7 +36,18 @@ can_kvm() {
 		grep -qsE '^(Y|1)$' /sys/module/kvm_intel/parameters/nested /sys/module/kvm_amd/parameters/nested
 }
 
+# guest_tsc_khz: the frequency of the guest's TSC in kHz, or nothing if
+# the host does not say
+guest_tsc_khz() {
+	if [[ ${ICOUNT:-0} == 1 ]]; then
+		echo 1000000 # shift=0: one instruction, one ns, one TSC tick
+		return
+	fi
+	awk -F: '/^cpu MHz/ { if ($2 + 0 > 0) printf "%d\n", $2 * 1000 + 0.5; exit }' /proc/cpuinfo
+}
+
 qemu_pid=
+tsc=
 start_qemu() {
 	local accel=$1
 	local -a cpu=(-accel tcg,thread=single -cpu EPYC-Rome,+svm,+npt)
@@ -43,7 +56,7 @@ start_qemu() {
 	: >"$log"
 	"$QEMU" "${cpu[@]}" -smp "${SMP:-2},sockets=${SMP:-2},cores=1,threads=1" -m 3G -nographic -no-reboot -monitor none \
 		-serial "file:$log" -kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 slab_nomerge $append" </dev/null >"$log.qemu" 2>&1 &
+		-append "console=ttyS0 panic=-1 slab_nomerge $tsc$append" </dev/null >"$log.qemu" 2>&1 &
 	qemu_pid=$!
 }
 trap '[[ -z $qemu_pid ]] || kill -9 $qemu_pid 2>/dev/null || true' EXIT
@@ -79,7 +92,9 @@ while bad_boot || ! grep -aq '^KTAP version' "$log"; do
 		kill -9 "$qemu_pid" 2>/dev/null || true
 		wait "$qemu_pid" 2>/dev/null || true
 		cp "$log" "$log.bad-tsc-$retries"
-		stage boot "guest could not calibrate its TSC (emulation timing); booting again ($retries of 2, log kept in $log.bad-tsc-$retries)"
+		khz=$(guest_tsc_khz)
+		[[ -z $khz ]] || tsc="tsc_early_khz=$khz "
+		stage boot "guest could not calibrate its TSC (emulation timing); booting again${khz:+ with tsc_early_khz=$khz} ($retries of 2, log kept in $log.bad-tsc-$retries)"
 		start_qemu "$accel"
 		continue
 	fi

@@ -186,6 +186,7 @@ fake_qemu() {
 		echo 'for a in "$@"; do case $a in file:*) log=${a#file:} ;; esac; done'
 		echo "n=\$(cat '$tmp/boots' 2>/dev/null || echo 0)"
 		echo "echo \$((n + 1)) >'$tmp/boots'"
+		echo "printf '%s\\n' \"\$*\" >'$tmp/args'.\$n"
 		echo 'exec >"$log"'
 		echo 'echo "Linux version fake"'
 		echo "if ((n < $1)); then"
@@ -204,8 +205,13 @@ t_tsc_retry() {
 	fake_qemu 2
 	QEMU=$tmp/qemu ACCEL=tcg "$scripts/boot.sh" "$tmp/kernel" "$tmp/initrd" "" "$tmp/log" 60 >"$tmp/out" 2>&1 ||
 		{ sed 's/^/#   /' "$tmp/out"; return 1; }
-	expect "$tmp/out" 'booting again \(2 of 2' || return 1
+	expect "$tmp/out" 'booting again with tsc_early_khz=[0-9]+ \(2 of 2' || return 1
 	[[ $(cat "$tmp/boots") == 3 ]] || { echo "# $(cat "$tmp/boots") boots, expected 3"; return 1; }
+	! grep -q tsc_early_khz "$tmp/args.0" && grep -q 'tsc_early_khz=[1-9]' "$tmp/args.2" ||
+		{ echo "# tsc_early_khz= not on the second and third boots only"; return 1; }
+	fake_qemu 1
+	ICOUNT=1 QEMU=$tmp/qemu ACCEL=tcg "$scripts/boot.sh" "$tmp/kernel" "$tmp/initrd" "" "$tmp/log" 60 >"$tmp/out" 2>&1 &&
+		grep -q 'tsc_early_khz=1000000 ' "$tmp/args.1" || { echo "# no tsc_early_khz=1000000 under icount"; return 1; }
 	fake_qemu 3
 	! QEMU=$tmp/qemu ACCEL=tcg "$scripts/boot.sh" "$tmp/kernel" "$tmp/initrd" "" "$tmp/log" 60 >"$tmp/out" 2>&1 &&
 		expect "$tmp/out" 'could not calibrate its TSC in 3 boots; no test ran'
