@@ -22,7 +22,10 @@
 # (e.g. selftests/bench-nodebug.config: no lockdep), in build directories of
 # their own.  FROM=N makes the base kernel the base with the series' first
 # N patches (default 0), so that one part is measured against the parts
-# before it (e.g. FROM=6: part 2 alone).
+# before it (e.g. FROM=6: part 2 alone).  BENCH_PATCH=<file> applies a
+# throwaway patch (git apply) on top of both kernels, e.g. counters that
+# only a benchmark reads (selftests/bench/DO-NOT-APPLY-*.patch), in build
+# directories of their own.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_cache
@@ -30,6 +33,10 @@ REPEAT=${REPEAT:-5}
 export ICOUNT=${ICOUNT:-1} SMP=${SMP:-1}
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive number, not '$REPEAT'"
 FROM=${FROM:-0}
+if [[ -n ${BENCH_PATCH:-} ]]; then
+	[[ -f $BENCH_PATCH ]] || die "BENCH_PATCH=$BENCH_PATCH: no such file"
+	BENCH_PATCH=$(realpath "$BENCH_PATCH")
+fi
 [[ $FROM =~ ^(0|[1-9][0-9]*)$ ]] || die "FROM must be a number of patches, not '$FROM'"
 scripts=$REPO/scripts
 load_plan
@@ -53,13 +60,27 @@ done
 results=$(new_results_dir bench)
 
 "$scripts/get-base.sh"
+# bench_patch WT WHICH: apply BENCH_PATCH, if any, to the work tree WT
+bench_patch() {
+	[[ -n ${BENCH_PATCH:-} ]] || return 0
+	local out
+	if ! out=$(git -C "$1" apply "$BENCH_PATCH" 2>&1); then
+		sed 's/^/    /' <<<"$out" >&2
+		die "BENCH_PATCH=$BENCH_PATCH does not apply to the $2 kernel's tree"
+	fi
+	stage bench "$(basename "$BENCH_PATCH") applied to the $2 kernel's tree"
+}
+
 wt=$("$scripts/apply.sh" "$FROM")
+bench_patch "$wt" base
 sfx=
 [[ -z ${FRAGMENT:-} ]] || sfx=-$(basename "$FRAGMENT" .config)
+[[ -z ${BENCH_PATCH:-} ]] || sfx+=-$(basename "$BENCH_PATCH" .patch)
 bname=base
 ((FROM == 0)) || bname=base-$FROM
 base_build=$("$scripts/build-kernel.sh" "$wt" "$bname$sfx")
 wt=$("$scripts/apply.sh")
+bench_patch "$wt" patched
 build=$("$scripts/build-kernel.sh" "$wt" "patched$sfx")
 plandir=$results/plans
 write_guest_plans "$plandir" 999999 1 "${names[@]}"
@@ -101,7 +122,7 @@ done
 mkdir -p "$REPO/selftests/bench"
 out=$REPO/selftests/bench/$(date +%Y%m%d-%H%M%S).txt
 {
-	echo "# make bench${*:+ ENTRIES=\"$*\"} REPEAT=$REPEAT ICOUNT=$ICOUNT SMP=$SMP${FRAGMENT:+ FRAGMENT=$FRAGMENT}$( ((FROM == 0)) || echo " FROM=$FROM")"
+	echo "# make bench${*:+ ENTRIES=\"$*\"} REPEAT=$REPEAT ICOUNT=$ICOUNT SMP=$SMP${FRAGMENT:+ FRAGMENT=$FRAGMENT}$( ((FROM == 0)) || echo " FROM=$FROM")${BENCH_PATCH:+ BENCH_PATCH=${BENCH_PATCH#"$REPO"/}}"
 	echo "# base: $(base_desc); series: ${#patches[@]} patches"
 	((FROM == 0)) || echo "# the BASE kernel has the series' first $FROM patches, the PATCHED one all ${#patches[@]}"
 	echo "# base kernel $(cat "$base_build/include/config/kernel.release"), patched kernel $(cat "$build/include/config/kernel.release"), QEMU TCG single-threaded, $SMP guest CPUs"
