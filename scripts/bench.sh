@@ -46,10 +46,12 @@ patches=("${PATCHES[@]}")
 ((FROM < ${#patches[@]})) || die "FROM=$FROM: the series has ${#patches[@]} patches, so the base must have fewer"
 names=()
 for e in "${entries[@]}"; do
-	IFS=$'\037' read -r ename _ _ _ _ _ _ _ _ metric _ <<<"$e"
+	IFS=$'\037' read -r ename _ _ _ _ _ _ _ _ metric _ groups <<<"$e"
 	if (($# > 0)); then
 		printf '%s\n' "$@" | grep -qxF "$ename" || continue
 		[[ -n $metric ]] || die "plan entry '$ename' has no metric to benchmark"
+	elif in_group nodefault "$groups"; then
+		continue
 	fi
 	[[ -n $metric ]] && names+=("$ename")
 done

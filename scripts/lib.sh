@@ -244,7 +244,7 @@ series_patches() {
 }
 
 # Plan entries (selftests/plan.cfg), one a line, fields separated by \037:
-# name file args mode patch timeout setup cleanup check metric debug
+# name file args mode patch timeout setup cleanup check metric debug groups
 plan_entries() {
 	awk -f "$REPO/scripts/plan.awk" "${PLAN:-$REPO/selftests/plan.cfg}"
 }
@@ -279,26 +279,34 @@ boot_cmdline() {
 	esac
 }
 
+# in_group GROUP "GROUPS": GROUP is one of the words of GROUPS
+in_group() {
+	[[ " $2 " == *" $1 "* ]]
+}
+
 # write_guest_plans DIR N REPEAT [ENTRY...]: for the plan entries that apply
-# to patches 0..N (only the ENTRY names if given, else with
-# PLAN_DEBUG_ONLY=1 only those marked "debug = yes"), write the guest plans
+# to patches 0..N (only the ENTRY names if given, else all but those in the
+# group nodefault, and with PLAN_DEBUG_ONLY=1 only those marked
+# "debug = yes"), write the guest plans
 # DIR/<boot>.sh, and DIR/binaries, DIR/<boot>.names, DIR/<boot>.timeout,
 # DIR/modes (name TAB mode) and DIR/metrics (name TAB metric).  With
 # REPEAT > 1 each entry runs that many times, named NAME.1, NAME.2, ...
 write_guest_plans() {
 	local dir=$1 n=$2 repeat=$3
 	shift 3
-	local e ename file args mode patch timeout setup cleanup check metric debug boot r rname
+	local e ename file args mode patch timeout setup cleanup check metric debug groups boot r rname
 	load_plan
 	mkdir -p "$dir"
 	rm -f "$dir"/*.sh "$dir"/*.names "$dir"/*.timeout
 	: >"$dir/binaries.all"
 	: >"$dir/modes"
 	: >"$dir/metrics"
-	while IFS=$'\037' read -r ename file args mode patch timeout setup cleanup check metric debug; do
+	while IFS=$'\037' read -r ename file args mode patch timeout setup cleanup check metric debug groups; do
 		((patch <= n)) || continue
 		if (($# > 0)); then
 			printf '%s\n' "$@" | grep -qxF "$ename" || continue
+		elif in_group nodefault "$groups"; then
+			continue
 		elif [[ ${PLAN_DEBUG_ONLY:-0} == 1 && $debug != yes ]]; then
 			continue
 		fi

@@ -1,6 +1,6 @@
 # Parse selftests/plan.cfg (unittests.cfg style) into one line per entry,
 # fields separated by \037: name file args mode patch timeout setup cleanup
-# check metric debug
+# check metric debug groups
 # Errors go to stderr and make awk exit 1.
 function flush() {
 	if (name == "")
@@ -15,9 +15,11 @@ function flush() {
 		err("entry [" name "]: timeout must be seconds, not '" f["timeout"] "'")
 	if (f["debug"] !~ /^(yes|no)$/)
 		err("entry [" name "]: debug must be yes or no, not '" f["debug"] "'")
-	printf "%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\n", name,
+	if (f["groups"] !~ /^([a-z_]+( [a-z_]+)*)?$/)
+		err("entry [" name "]: groups must be words separated by spaces, not '" f["groups"] "'")
+	printf "%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\037%s\n", name,
 		f["file"], f["extra_params"], f["mode"], f["patch"], f["timeout"],
-		f["setup"], f["cleanup"], f["check"], f["metric"], f["debug"]
+		f["setup"], f["cleanup"], f["check"], f["metric"], f["debug"], f["groups"]
 }
 function err(msg) {
 	printf "%s:%d: %s\n", FILENAME, FNR, msg > "/dev/stderr"
@@ -25,7 +27,7 @@ function err(msg) {
 	exit 1
 }
 BEGIN {
-	split("file extra_params mode patch timeout setup cleanup check metric debug", k, " ")
+	split("file extra_params mode patch timeout setup cleanup check metric debug groups", k, " ")
 	for (i in k)
 		known[k[i]] = 1
 }

@@ -23,7 +23,8 @@ export GIT_COMMITTER_NAME="Harness Test" GIT_COMMITTER_EMAIL="harness@example.or
 tests=(checkpatch_bad checkpatch_good apply_fails build_fails build_warns selftest_fails
 	log_warn log_lockdep log_hang log_clean
 	bad_kdir bad_entry no_qemu no_space bad_series bad_plan export_import b4_prep empty_home
-	sparse_new matrix_bad_row bisect_run_outside bisect_run_bad_entry negative_bad_config tsc_retry)
+	sparse_new matrix_bad_row bisect_run_outside bisect_run_bad_entry negative_bad_config tsc_retry
+	plan_nodefault)
 (($# == 0)) || tests=("$@")
 
 # throwaway DIR EDIT [SUBJECT] [SIGNOFF]: a one-patch series in DIR made from
@@ -252,6 +253,19 @@ t_bad_series() {
 t_bad_plan() {
 	printf '[x]\nfile = kvm_binary_stats_test\ncolour = blue\n' >"$tmp/plan.cfg"
 	unchanged env PLAN="$tmp/plan.cfg" "$scripts/run.sh" && expect "$tmp/out" "plan.cfg:3: entry \[x\]: unknown key 'colour'"
+}
+
+# An entry in the group nodefault runs only when named.
+t_plan_nodefault() {
+	printf '%s\n' '[a]' 'file = kvm_binary_stats_test' '[b]' 'file = kvm_binary_stats_test' \
+		'groups = bench nodefault' '[c]' 'file = kvm_binary_stats_test' 'groups = bench' >"$tmp/plan.cfg"
+	(PLAN=$tmp/plan.cfg write_guest_plans "$tmp/p1" 0 1) &&
+		[[ $(cat "$tmp/p1/npt.names") == "a c " ]] || { echo "# unnamed: '$(cat "$tmp/p1/npt.names")'"; return 1; }
+	(PLAN=$tmp/plan.cfg write_guest_plans "$tmp/p2" 0 1 b) &&
+		[[ $(cat "$tmp/p2/npt.names") == "b " ]] || { echo "# named: '$(cat "$tmp/p2/npt.names")'"; return 1; }
+	printf '[x]\nfile = kvm_binary_stats_test\ngroups = Bench,x\n' >"$tmp/plan.cfg"
+	unchanged env PLAN="$tmp/plan.cfg" "$scripts/run.sh" &&
+		expect "$tmp/out" "entry \\[x\\]: groups must be words separated by spaces"
 }
 
 t_export_import() {
