@@ -8,7 +8,10 @@
 # a mode the selftests claim to catch it in.  Prints one ok/not ok line per
 # patch and entry; exits non-zero if a broken series passed anywhere.
 #
-# Optional lines in a patch: "Config: FILE" builds the kernel with that
+# Optional lines in a patch: "Passes: ENTRY..." names entries that must
+# still pass (e.g. one that tolerates the failure the patch forces), and
+# "Fails:" may name kmemleak-BOOT, the debug run's leak check (see
+# run.sh -d).  "Config: FILE" builds the kernel with that
 # config fragment (FRAGMENT=, e.g. selftests/debug.config, in a build
 # directory named after it), "Run: OPTIONS" passes scripts/run.sh options
 # (e.g. -d -i 3 for the debug checks with injected allocation failures).
@@ -43,6 +46,12 @@ echo "KTAP version 1"
 for neg in "${negs[@]}"; do
 	name=$(basename "$neg" .patch)
 	read -r -a entries <<<"$(patch_field "$neg" Fails)"
+	read -r -a passes <<<"$(patch_field "$neg" Passes)"
+	# kmemleak-BOOT is a result of every debug run, not a plan entry.
+	torun=()
+	for e in "${entries[@]}" "${passes[@]}"; do
+		[[ $e == kmemleak-* ]] || torun+=("$e")
+	done
 	read -r -a runopts <<<"$(patch_field "$neg" Run)"
 	cfg=$(patch_field "$neg" Config)
 	frag=
@@ -56,10 +65,10 @@ for neg in "${negs[@]}"; do
 		cp "$p" "$tmp/s/patches/"
 		basename "$p" >>"$tmp/s/series"
 	done
-	stage negative "$name: ${entries[*]} must fail"
+	stage negative "$name: ${entries[*]} must fail${passes[*]:+, ${passes[*]} must pass}"
 	log=$results/$name.log
 	SERIES_DIR=$tmp/s RESULTS=$results/$name FRAGMENT=$frag \
-		"$REPO/scripts/run.sh" "${runopts[@]}" "${entries[@]}" >"$log" 2>&1 || true
+		"$REPO/scripts/run.sh" "${runopts[@]}" "${torun[@]}" >"$log" 2>&1 || true
 	for e in "${entries[@]}"; do
 		i=$((i + 1))
 		if grep -qE "^not ok [0-9]+ $e( |$)" "$log"; then
@@ -71,6 +80,15 @@ for neg in "${negs[@]}"; do
 			bad=$((bad + 1))
 			echo "not ok $i $name: $e did not run; see $log"
 			lines -E '^error: ' "$log" | tail -2 | sed 's/^/#   /'
+		fi
+	done
+	for e in "${passes[@]}"; do
+		i=$((i + 1))
+		if grep -qE "^ok [0-9]+ $e( |$)" "$log"; then
+			echo "ok $i $name: $e passed, as it must"
+		else
+			bad=$((bad + 1))
+			echo "not ok $i $name: $e did not pass; see $log"
 		fi
 	done
 done
