@@ -24,7 +24,7 @@ tests=(checkpatch_bad checkpatch_good apply_fails build_fails build_warns selfte
 	log_warn log_lockdep log_hang log_clean
 	bad_kdir bad_entry no_qemu no_space bad_series bad_plan export_import b4_prep empty_home
 	sparse_new matrix_bad_row bisect_run_outside bisect_run_bad_entry negative_bad_config tsc_retry
-	plan_nodefault)
+	plan_nodefault bench_patch_bad)
 (($# == 0)) || tests=("$@")
 
 # throwaway DIR EDIT [SUBJECT] [SIGNOFF]: a one-patch series in DIR made from
@@ -266,6 +266,17 @@ t_plan_nodefault() {
 	printf '[x]\nfile = kvm_binary_stats_test\ngroups = Bench,x\n' >"$tmp/plan.cfg"
 	unchanged env PLAN="$tmp/plan.cfg" "$scripts/run.sh" &&
 		expect "$tmp/out" "entry \\[x\\]: groups must be words separated by spaces"
+}
+
+# A BENCH_PATCH that is missing or does not apply stops make bench
+# before it builds anything.
+t_bench_patch_bad() {
+	unchanged env BENCH_PATCH="$tmp/none.patch" "$scripts/bench.sh" dirty_log_perf_test-tdp &&
+		expect "$tmp/out" "BENCH_PATCH=$tmp/none.patch: no such file" || return 1
+	printf '%s\n' '--- a/no/such/file.c' '+++ b/no/such/file.c' '@@ -1 +1 @@' '-a' '+b' >"$tmp/bad.patch"
+	unchanged env BENCH_PATCH="$tmp/bad.patch" "$scripts/bench.sh" dirty_log_perf_test-tdp &&
+		expect "$tmp/out" "bad.patch does not apply to the base kernel's tree" &&
+		! grep -q "build .*kernel in" "$tmp/out"
 }
 
 t_export_import() {
