@@ -25,25 +25,30 @@
 # before it (e.g. FROM=6: part 2 alone).  BENCH_PATCH=<file> applies a
 # throwaway patch (git apply) on top of both kernels, e.g. counters that
 # only a benchmark reads (selftests/bench/DO-NOT-APPLY-*.patch), in build
-# directories of their own.
+# directories of their own.  TRY_PATCH=<file> measures a candidate patch
+# that is not in the series: the base kernel is then the whole series (FROM
+# must be unset), the patched kernel the series plus that patch.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_cache
 REPEAT=${REPEAT:-5}
 export ICOUNT=${ICOUNT:-1} SMP=${SMP:-1}
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive number, not '$REPEAT'"
+[[ -z ${TRY_PATCH:-} || -z ${FROM:-} ]] || die "TRY_PATCH= measures against the whole series: FROM= cannot go with it"
 FROM=${FROM:-0}
-if [[ -n ${BENCH_PATCH:-} ]]; then
-	[[ -f $BENCH_PATCH ]] || die "BENCH_PATCH=$BENCH_PATCH: no such file"
-	BENCH_PATCH=$(realpath "$BENCH_PATCH")
-fi
+for v in BENCH_PATCH TRY_PATCH; do
+	[[ -n ${!v:-} ]] || continue
+	[[ -f ${!v} ]] || die "$v=${!v}: no such file"
+	printf -v "$v" %s "$(realpath "${!v}")"
+done
 [[ $FROM =~ ^(0|[1-9][0-9]*)$ ]] || die "FROM must be a number of patches, not '$FROM'"
 scripts=$REPO/scripts
 load_plan
 entries=("${PLAN_ENTRIES[@]}")
 load_series
 patches=("${PATCHES[@]}")
-((FROM < ${#patches[@]})) || die "FROM=$FROM: the series has ${#patches[@]} patches, so the base must have fewer"
+[[ -n ${TRY_PATCH:-} ]] && FROM=${#patches[@]}
+((FROM < ${#patches[@]})) || [[ -n ${TRY_PATCH:-} ]] || die "FROM=$FROM: the series has ${#patches[@]} patches, so the base must have fewer"
 names=()
 for e in "${entries[@]}"; do
 	IFS=$'\037' read -r ename _ _ _ _ _ _ _ _ metric _ groups <<<"$e"
@@ -62,19 +67,26 @@ done
 results=$(new_results_dir bench)
 
 "$scripts/get-base.sh"
-# bench_patch WT WHICH: apply BENCH_PATCH, if any, to the work tree WT
-bench_patch() {
-	[[ -n ${BENCH_PATCH:-} ]] || return 0
-	local out
-	if ! out=$(git -C "$1" apply "$BENCH_PATCH" 2>&1); then
+# extra_patch WT VAR WHICH: apply the patch file named by VAR (BENCH_PATCH,
+# TRY_PATCH), if set, to the work tree WT of the WHICH kernel
+extra_patch() {
+	local file=${!2:-} out
+	[[ -n $file ]] || return 0
+	if ! out=$(git -C "$1" apply "$file" 2>&1); then
 		sed 's/^/    /' <<<"$out" >&2
-		die "BENCH_PATCH=$BENCH_PATCH does not apply to the $2 kernel's tree"
+		die "$2=$file does not apply to the $3 kernel's tree"
 	fi
-	stage bench "$(basename "$BENCH_PATCH") applied to the $2 kernel's tree"
+	stage bench "$(basename "$file") applied to the $3 kernel's tree"
 }
 
+if [[ -n ${TRY_PATCH:-} ]]; then
+	# Before any build: both patches must apply to the patched tree.
+	wt=$("$scripts/apply.sh")
+	extra_patch "$wt" TRY_PATCH patched
+	extra_patch "$wt" BENCH_PATCH patched
+fi
 wt=$("$scripts/apply.sh" "$FROM")
-bench_patch "$wt" base
+extra_patch "$wt" BENCH_PATCH base
 sfx=
 [[ -z ${FRAGMENT:-} ]] || sfx=-$(basename "$FRAGMENT" .config)
 [[ -z ${BENCH_PATCH:-} ]] || sfx+=-$(basename "$BENCH_PATCH" .patch)
@@ -82,8 +94,11 @@ bname=base
 ((FROM == 0)) || bname=base-$FROM
 base_build=$("$scripts/build-kernel.sh" "$wt" "$bname$sfx")
 wt=$("$scripts/apply.sh")
-bench_patch "$wt" patched
-build=$("$scripts/build-kernel.sh" "$wt" "patched$sfx")
+extra_patch "$wt" TRY_PATCH patched
+extra_patch "$wt" BENCH_PATCH patched
+pname=patched
+[[ -z ${TRY_PATCH:-} ]] || pname=patched-try-$(basename "$TRY_PATCH" .patch)
+build=$("$scripts/build-kernel.sh" "$wt" "$pname$sfx")
 plandir=$results/plans
 write_guest_plans "$plandir" 999999 1 "${names[@]}"
 mapfile -t files <"$plandir/binaries"
@@ -124,9 +139,13 @@ done
 mkdir -p "$REPO/selftests/bench"
 out=$REPO/selftests/bench/$(date +%Y%m%d-%H%M%S).txt
 {
-	echo "# make bench${*:+ ENTRIES=\"$*\"} REPEAT=$REPEAT ICOUNT=$ICOUNT SMP=$SMP${FRAGMENT:+ FRAGMENT=$FRAGMENT}$( ((FROM == 0)) || echo " FROM=$FROM")${BENCH_PATCH:+ BENCH_PATCH=${BENCH_PATCH#"$REPO"/}}"
+	echo "# make bench${*:+ ENTRIES=\"$*\"} REPEAT=$REPEAT ICOUNT=$ICOUNT SMP=$SMP${FRAGMENT:+ FRAGMENT=$FRAGMENT}$( ((FROM == 0)) || [[ -n ${TRY_PATCH:-} ]] || echo " FROM=$FROM")${BENCH_PATCH:+ BENCH_PATCH=${BENCH_PATCH#"$REPO"/}}${TRY_PATCH:+ TRY_PATCH=${TRY_PATCH#"$REPO"/}}"
 	echo "# base: $(base_desc); series: ${#patches[@]} patches"
-	((FROM == 0)) || echo "# the BASE kernel has the series' first $FROM patches, the PATCHED one all ${#patches[@]}"
+	if [[ -n ${TRY_PATCH:-} ]]; then
+		echo "# the BASE kernel has the whole series, the PATCHED one the series and $(basename "$TRY_PATCH")"
+	elif ((FROM > 0)); then
+		echo "# the BASE kernel has the series' first $FROM patches, the PATCHED one all ${#patches[@]}"
+	fi
 	echo "# base kernel $(cat "$base_build/include/config/kernel.release"), patched kernel $(cat "$build/include/config/kernel.release"), QEMU TCG single-threaded, $SMP guest CPUs"
 	if [[ $ICOUNT == 1 ]]; then
 		echo "# -icount shift=0,sleep=off: guest time is instructions executed (1 ns each); times are not seconds, only ratios mean anything"

@@ -268,14 +268,19 @@ t_plan_nodefault() {
 		expect "$tmp/out" "entry \\[x\\]: groups must be words separated by spaces"
 }
 
-# A BENCH_PATCH that is missing or does not apply stops make bench
-# before it builds anything.
+# A BENCH_PATCH or TRY_PATCH that is missing or does not apply stops make
+# bench before it builds anything.
 t_bench_patch_bad() {
 	unchanged env BENCH_PATCH="$tmp/none.patch" "$scripts/bench.sh" dirty_log_perf_test-tdp &&
 		expect "$tmp/out" "BENCH_PATCH=$tmp/none.patch: no such file" || return 1
 	printf '%s\n' '--- a/no/such/file.c' '+++ b/no/such/file.c' '@@ -1 +1 @@' '-a' '+b' >"$tmp/bad.patch"
 	unchanged env BENCH_PATCH="$tmp/bad.patch" "$scripts/bench.sh" dirty_log_perf_test-tdp &&
 		expect "$tmp/out" "bad.patch does not apply to the base kernel's tree" &&
+		! grep -q "build .*kernel in" "$tmp/out" || return 1
+	unchanged env TRY_PATCH="$tmp/bad.patch" FROM=1 "$scripts/bench.sh" dirty_log_perf_test-tdp &&
+		expect "$tmp/out" "FROM= cannot go with it" || return 1
+	unchanged env TRY_PATCH="$tmp/bad.patch" "$scripts/bench.sh" dirty_log_perf_test-tdp &&
+		expect "$tmp/out" "bad.patch does not apply to the patched kernel's tree" &&
 		! grep -q "build .*kernel in" "$tmp/out"
 }
 
