@@ -269,18 +269,17 @@ t_plan_nodefault() {
 }
 
 # A BENCH_PATCH or TRY_PATCH that is missing or does not apply stops make
-# bench before it builds anything.
+# bench before it builds anything.  (To try a patch, make bench moves the
+# scratch work tree, where every command applies what it needs anyway.)
 t_bench_patch_bad() {
 	unchanged env BENCH_PATCH="$tmp/none.patch" "$scripts/bench.sh" dirty_log_perf_test-tdp &&
 		expect "$tmp/out" "BENCH_PATCH=$tmp/none.patch: no such file" || return 1
 	printf '%s\n' '--- a/no/such/file.c' '+++ b/no/such/file.c' '@@ -1 +1 @@' '-a' '+b' >"$tmp/bad.patch"
-	unchanged env BENCH_PATCH="$tmp/bad.patch" "$scripts/bench.sh" dirty_log_perf_test-tdp &&
+	! BENCH_PATCH="$tmp/bad.patch" "$scripts/bench.sh" dirty_log_perf_test-tdp >"$tmp/out" 2>&1 &&
 		expect "$tmp/out" "bad.patch does not apply to the base kernel's tree" &&
 		! grep -q "build .*kernel in" "$tmp/out" || return 1
 	unchanged env TRY_PATCH="$tmp/bad.patch" FROM=1 "$scripts/bench.sh" dirty_log_perf_test-tdp &&
 		expect "$tmp/out" "FROM= cannot go with it" || return 1
-	# (This one moves the scratch work tree to the series' top to try the
-	# patch; every command applies what it needs there anyway.)
 	! TRY_PATCH="$tmp/bad.patch" "$scripts/bench.sh" dirty_log_perf_test-tdp >"$tmp/out" 2>&1 &&
 		expect "$tmp/out" "bad.patch does not apply to the patched kernel's tree" &&
 		! grep -q "build .*kernel in" "$tmp/out"
