@@ -99,7 +99,11 @@ while bad_boot || ! grep -aq '^KTAP version' "$log"; do
 		continue
 	fi
 	bad_boot && break
-	kill -0 "$qemu_pid" 2>/dev/null || break
+	if ! kill -0 "$qemu_pid" 2>/dev/null; then
+		# QEMU may have written its last lines after bad_boot looked
+		bad_boot && continue
+		break
+	fi
 	sleep 1
 done
 
