@@ -66,6 +66,7 @@ for ((i = 1; i <= ${#patches[@]}; i++)); do
 	done
 	((hdr == 0)) || objs+=(arch/x86/kvm/)
 	log=$out/bisect-$i.log
+	: >"$log" # a patch with no kernel objects builds nothing here
 	stage bisect "patch $i/${#patches[@]} $p: ${objs[*]:-no kernel objects} ${tests[*]:-}"
 	why=
 	if ((${#objs[@]})) && ! kmake W=1 -j"$JOBS" "${objs[@]}" >"$log" 2>&1; then
