@@ -3,7 +3,9 @@
 #
 # For each patch N of 'series': apply patches 1..N and build what patch N
 # touches: its .c files' objects with W=1, arch/x86/kvm/ when it touches a
-# header, and the selftests it touches, in the build directory "patched".
+# kernel header, and the selftests it touches (for a change to the selftest
+# library: the x86 selftests that include a header it changes), in the
+# build directory "patched".
 # Patch N fails if that does not build, if W=1 warns about a file it
 # touches, or if sparse, checking a .c file it touches, reports something
 # (on that file or a header) that it did not report on the base (line
@@ -55,16 +57,29 @@ for ((i = 1; i <= ${#patches[@]}; i++)); do
 	p=$(basename "${patches[i - 1]}")
 	"$scripts/apply.sh" "$i" >/dev/null
 	mapfile -t files < <(git -C "$wt" diff --name-only HEAD~1 HEAD)
-	objs=() tests=() cfiles=() hdr=0
+	objs=() tests=() cfiles=() kstlib=() hdr=0
 	for f in "${files[@]}"; do
 		case $f in
-		$kst/*.c) [[ $f == $kst/lib/* ]] && hdr=1 || tests+=("${f#"$kst"/}") ;;
+		$kst/lib/* | $kst/include/*) kstlib+=("$f") ;;
+		$kst/*.c) tests+=("${f#"$kst"/}") ;;
 		tools/* | Documentation/*) ;;
 		*.c) objs+=("${f%.c}.o") cfiles+=("$f") ;;
 		*.h) hdr=1 ;;
 		esac
 	done
 	((hdr == 0)) || objs+=(arch/x86/kvm/)
+	# The selftest library: the x86 selftests that include a header the
+	# patch changes, or one that links the library if it changes none.
+	if ((${#kstlib[@]})); then
+		for h in "${kstlib[@]}"; do
+			[[ $h == *.h ]] || continue
+			while read -r t; do
+				tests+=("${t#"$wt/$kst"/}")
+			done < <(grep -lF "#include \"${h##*/}\"" "$wt/$kst"/*.c "$wt/$kst"/x86/*.c || true)
+		done
+		((${#tests[@]})) || tests+=(kvm_binary_stats_test.c)
+		mapfile -t tests < <(printf '%s\n' "${tests[@]}" | sort -u)
+	fi
 	log=$out/bisect-$i.log
 	: >"$log" # a patch with no kernel objects builds nothing here
 	stage bisect "patch $i/${#patches[@]} $p: ${objs[*]:-no kernel objects} ${tests[*]:-}"

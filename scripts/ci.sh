@@ -19,6 +19,9 @@
 #   kselftest-pass  the same on the test kernel: they must pass
 #   bisect-run      'git bisect run scripts/bisect-run.sh' must find a patch
 #                   broken on purpose (scripts/bisect-run-test.sh)
+#   harness-builds  the harness's own tests that build kernels (a patch that
+#                   does not build, warns with W=1, adds a sparse report; a
+#                   config row that does not exist), which make check skips
 # Ends with the line "N passed, N failed".  INJECT=<percent> (default 3);
 # STEPS="kselftest-skip bisect-run" runs only the steps named (after deps,
 # sparse and base).
@@ -32,7 +35,7 @@ export PRESSURE=${PRESSURE:-shrinker} STEP_PREFIX=ci
 results=$(new_results_dir ci)
 passed=0 failed=0
 debugcfg=$REPO/selftests/debug.config
-all_steps="matrix debug debug-inject negative-leak kselftest-skip kselftest-pass bisect-run"
+all_steps="matrix debug debug-inject negative-leak kselftest-skip kselftest-pass bisect-run harness-builds"
 for st in ${STEPS:-}; do
 	[[ " $all_steps " == *" $st "* ]] || die "STEPS: no step '$st' (steps: $all_steps)"
 done
@@ -56,6 +59,8 @@ fi
 	step kselftest-skip "$scripts/kselftest.sh" kselftest-skip skip || true
 ! want kselftest-pass || step kselftest-pass "$scripts/kselftest.sh" patched pass || true
 ! want bisect-run || step bisect-run "$scripts/bisect-run-test.sh" || true
+! want harness-builds || step harness-builds "$scripts/test-harness.sh" build_fails build_warns \
+	sparse_new matrix_bad_row || true
 echo
 echo "results: $results"
 [[ ! -f $results/matrix.log ]] || lines -E '^# (CONFIG|[a-z0-9-]+ +(gcc|clang))' "$results/matrix.log"

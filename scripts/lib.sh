@@ -286,8 +286,8 @@ in_group() {
 
 # write_guest_plans DIR N REPEAT [ENTRY...]: for the plan entries that apply
 # to patches 0..N (only the ENTRY names if given, else all but those in the
-# group nodefault, and with PLAN_DEBUG_ONLY=1 only those marked
-# "debug = yes"), write the guest plans
+# group nodefault, and in the group long when PLAN_SKIP_LONG=1, and with
+# PLAN_DEBUG_ONLY=1 only those marked "debug = yes"), write the guest plans
 # DIR/<boot>.sh, and DIR/binaries, DIR/<boot>.names, DIR/<boot>.timeout,
 # DIR/modes (name TAB mode) and DIR/metrics (name TAB metric).  With
 # REPEAT > 1 each entry runs that many times, named NAME.1, NAME.2, ...
@@ -306,6 +306,8 @@ write_guest_plans() {
 		if (($# > 0)); then
 			printf '%s\n' "$@" | grep -qxF "$ename" || continue
 		elif in_group nodefault "$groups"; then
+			continue
+		elif [[ ${PLAN_SKIP_LONG:-0} == 1 ]] && in_group long "$groups"; then
 			continue
 		elif [[ ${PLAN_DEBUG_ONLY:-0} == 1 && $debug != yes ]]; then
 			continue
