@@ -6,8 +6,11 @@
 # Signed-off-by.  One exception, stated in the output: the FILE_PATH_CHANGES
 # warning ("does MAINTAINERS need updating?") for a patch whose every added
 # file already has a maintainer in MAINTAINERS (get_maintainer.pl, in the
-# work tree with the series applied).  Prints one "ok"/"not ok" line per
-# patch; exits non-zero if any patch fails.
+# work tree with the series applied).  In a base tree without upstream
+# history (the Debian tarball's one commit) checkpatch cannot look up the
+# commits a changelog cites, so UNKNOWN_COMMIT_ID is ignored there and the
+# "ok" line lists the ids to check in a kernel git tree.  Prints one
+# "ok"/"not ok" line per patch; exits non-zero if any patch fails.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_cache
@@ -20,6 +23,12 @@ patches=("${PATCHES[@]}")
 # another python3 earlier in PATH.
 export PATH=/usr/bin:$PATH
 wt=
+opts=(--strict)
+nohistory=0
+if (($(git -C "$repo" rev-list --count HEAD) < 2)); then
+	nohistory=1
+	opts+=(--ignore UNKNOWN_COMMIT_ID)
+fi
 
 # covered PATCH: every file PATCH adds has a maintainer in MAINTAINERS
 covered() {
@@ -38,7 +47,7 @@ for p in "${patches[@]}"; do
 	i=$((i + 1))
 	# An absolute path: given a relative path to a file git tracks,
 	# checkpatch.pl silently reports nothing.
-	out=$(cd "$repo" && perl scripts/checkpatch.pl --strict "$(realpath "$p")" 2>&1) || true
+	out=$(cd "$repo" && perl scripts/checkpatch.pl "${opts[@]}" "$(realpath "$p")" 2>&1) || true
 	total=$(lines -E '^total: ' <<<"$out" | tail -1)
 	# A checker that crashed (spdxcheck.py without python3-git or
 	# python3-ply) checked less than it says: that is a failure.
@@ -50,7 +59,7 @@ for p in "${patches[@]}"; do
 	fi
 	note=
 	if ! [[ $total =~ ^total:\ 0\ errors,\ 0\ warnings,\ 0\ checks ]]; then
-		rest=$(cd "$repo" && perl scripts/checkpatch.pl --strict --ignore FILE_PATH_CHANGES \
+		rest=$(cd "$repo" && perl scripts/checkpatch.pl "${opts[@]}" --ignore FILE_PATH_CHANGES \
 			"$(realpath "$p")" 2>&1 | lines -E '^total: ' | tail -1) || true
 		if [[ $rest =~ ^total:\ 0\ errors,\ 0\ warnings,\ 0\ checks ]] && note=$(covered "$p"); then
 			total="$rest"
@@ -61,6 +70,9 @@ for p in "${patches[@]}"; do
 		git -C "$repo" interpret-trailers --parse <"$p" | grep -q '^Signed-off-by: '; then
 		echo "ok $i checkpatch $(basename "$p")"
 		[[ -z $note ]] || echo "$note"
+		ids=$(sed '/^---$/q' "$p" | grep -oE '\b[0-9a-f]{12,40} \("' | cut -d' ' -f1 | paste -sd' ') || true
+		((nohistory == 0)) || [[ -z $ids ]] ||
+			echo "# cites commits $ids: not in the base tree's history, check them in a kernel git tree"
 	else
 		bad=$((bad + 1))
 		echo "not ok $i checkpatch $(basename "$p") # ${total:-checkpatch.pl printed no summary}"
