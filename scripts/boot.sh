@@ -19,7 +19,9 @@
 # guest was killed at TIMEOUT seconds, 3 the guest stopped early (or never
 # got a TSC frequency).  Every boot has slab_nomerge, so that each slab
 # cache, KVM's pte_list_desc among them, has counters of its own in
-# /sys/kernel/slab.
+# /sys/kernel/slab, and oops=panic panic=-1: an oops ends the boot at once
+# (the test it killed fails, the later ones did not run), where it used to
+# leave a guest that waited on the dead task's locks until the timeout.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 [[ $# -eq 5 ]] || die "usage: scripts/boot.sh KERNEL INITRD APPEND LOG TIMEOUT"
@@ -56,7 +58,7 @@ start_qemu() {
 	: >"$log"
 	"$QEMU" "${cpu[@]}" -smp "${SMP:-2},sockets=${SMP:-2},cores=1,threads=1" -m 3G -nographic -no-reboot -monitor none \
 		-serial "file:$log" -kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 slab_nomerge $tsc$append" </dev/null >"$log.qemu" 2>&1 &
+		-append "console=ttyS0 oops=panic panic=-1 slab_nomerge $tsc$append" </dev/null >"$log.qemu" 2>&1 &
 	qemu_pid=$!
 }
 trap '[[ -z $qemu_pid ]] || kill -9 $qemu_pid 2>/dev/null || true' EXIT
