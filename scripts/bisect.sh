@@ -4,6 +4,8 @@
 # For N = 0 (the base) .. the number of patches: apply patches 1..N, build,
 # boot and run the plan entries that apply to patches 0..N (or only ENTRY
 # names), then print a table: patch x passed/failed/skipped, failing tests.
+# FROM=N starts at patch N instead of the base (e.g. the first patch of a
+# new part, when the ones before it passed already).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_cache
@@ -13,7 +15,10 @@ results=$(new_results_dir bisect)
 table=$results/bisect.txt
 printf '%-3s %-58s %6s %6s %7s  %s\n' N PATCH PASSED FAILED SKIPPED FAILING >"$table"
 bad=0
-for ((n = 0; n <= ${#patches[@]}; n++)); do
+from=${FROM:-0}
+[[ $from =~ ^(0|[1-9][0-9]*)$ ]] && ((from <= ${#patches[@]})) ||
+	die "FROM must be a patch number from 0 to ${#patches[@]}, not '$from'"
+for ((n = from; n <= ${#patches[@]}; n++)); do
 	name=base
 	((n == 0)) || name=$(basename "${patches[n - 1]}")
 	stage bisect "patch $n of ${#patches[@]}: $name"
@@ -34,4 +39,4 @@ done
 echo
 cat "$table"
 echo "results: $results"
-((bad == 0)) || die "$bad of $((${#patches[@]} + 1)) bisect steps failed"
+((bad == 0)) || die "$bad of $((${#patches[@]} + 1 - from)) bisect steps failed"
