@@ -11,13 +11,13 @@ set -euo pipefail
 lock_cache
 load_series
 patches=("${PATCHES[@]}")
+from=${FROM:-0}
+[[ $from =~ ^(0|[1-9][0-9]*)$ ]] && ((from <= ${#patches[@]})) ||
+	die "FROM must be a patch number from 0 to ${#patches[@]}, not '$from'"
 results=$(new_results_dir bisect)
 table=$results/bisect.txt
 printf '%-3s %-58s %6s %6s %7s  %s\n' N PATCH PASSED FAILED SKIPPED FAILING >"$table"
 bad=0
-from=${FROM:-0}
-[[ $from =~ ^(0|[1-9][0-9]*)$ ]] && ((from <= ${#patches[@]})) ||
-	die "FROM must be a patch number from 0 to ${#patches[@]}, not '$from'"
 for ((n = from; n <= ${#patches[@]}; n++)); do
 	name=base
 	((n == 0)) || name=$(basename "${patches[n - 1]}")

@@ -27,7 +27,7 @@ tests=(checkpatch_bad checkpatch_good apply_fails build_fails build_warns selfte
 	log_warn log_lockdep log_hang log_clean
 	bad_kdir bad_entry no_qemu no_space bad_series bad_plan export_import b4_prep empty_home
 	sparse_new matrix_bad_row bisect_run_outside bisect_run_bad_entry negative_bad_config tsc_retry
-	plan_nodefault bench_patch_bad)
+	plan_nodefault bench_patch_bad bisect_from_bad)
 builds=(build_fails build_warns sparse_new matrix_bad_row)
 if [[ ${1:-} == --quick ]]; then
 	(($# == 1)) || die "usage: scripts/test-harness.sh [--quick | TEST...]"
@@ -275,6 +275,15 @@ t_plan_nodefault() {
 	printf '[x]\nfile = kvm_binary_stats_test\ngroups = Bench,x\n' >"$tmp/plan.cfg"
 	unchanged env PLAN="$tmp/plan.cfg" "$scripts/run.sh" &&
 		expect "$tmp/out" "entry \\[x\\]: groups must be words separated by spaces"
+}
+
+# make bisect FROM= that is not a patch number stops before it builds.
+t_bisect_from_bad() {
+	unchanged env FROM=x "$scripts/bisect.sh" &&
+		expect "$tmp/out" "FROM must be a patch number from 0 to [0-9]+, not 'x'" || return 1
+	unchanged env FROM=999 "$scripts/bisect.sh" &&
+		expect "$tmp/out" "FROM must be a patch number from 0 to [0-9]+, not '999'" &&
+		! grep -q "build .*kernel in" "$tmp/out"
 }
 
 # A BENCH_PATCH or TRY_PATCH that is missing or does not apply stops make
