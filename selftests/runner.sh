@@ -146,6 +146,28 @@ count_back_to_zero() {
 	[ "$(mmu_count)" = 0 ]
 }
 
+# In-use shadow page headers (kvm_mmu_page_header, a cache of its own with
+# slab_nomerge; "objects" needs SLUB_DEBUG), after "shrink" returns the
+# objects kept per CPU to their slabs; empty if the cache has no sysfs.
+sp_headers() {
+	d=/sys/kernel/slab/kvm_mmu_page_header
+	[ -r $d/objects ] || return 0
+	echo 1 >$d/shrink 2>/dev/null
+	cut -d' ' -f1 $d/objects
+}
+
+# After a test, no shadow page header outlives its VMs.  kmemleak cannot
+# see one that is lost: the page table page's private field points to it.
+# TDP MMU pages are freed after an RCU grace period: wait up to 10 s.
+headers_back_to_zero() {
+	tries=0
+	while [ "$(sp_headers)" != "" ] && [ "$(sp_headers)" != 0 ] && [ $tries -lt 100 ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	[ "$(sp_headers)" = "" ] || [ "$(sp_headers)" = 0 ]
+}
+
 FI=/sys/kernel/debug
 # Fault injection for the processes that set /proc/self/make-it-fail, with
 # a large budget of failures whose remainder tells how many were injected.
@@ -253,6 +275,9 @@ t() {
 		else
 			counted="no x86-mmu shrinker in debugfs: the MMU cache count cannot be checked"
 		fi
+	fi
+	if [ "$debug" != 0 ] && [ "$counted" = ok ] && ! headers_back_to_zero; then
+		counted="$(sp_headers) shadow page headers (kvm_mmu_page_header) still allocated after the test's VMs are gone"
 	fi
 	if [ "$inject" != 0 ]; then
 		echo "# injected: $(($(injected) - inj0)) allocation failures; the test exited with $rc, its check $checked; budget left: slab $(cat $FI/failslab/space), pages $(cat $FI/fail_page_alloc/space)"
