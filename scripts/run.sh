@@ -11,7 +11,8 @@
 #
 # -d adds the debug kernel's checks (with FRAGMENT=selftests/debug.config):
 # after each test the shrinker's count of cached MMU pages must return to
-# 0, and after the last of each boot kmemleak must find nothing (an extra
+# 0 and no shadow page header may be left allocated, and after the last
+# of each boot kmemleak must find nothing (an extra
 # result, kmemleak-BOOT); without ENTRY names it runs the plan entries
 # marked "debug = yes".  -i PERCENT injects allocation failures into the
 # test processes (failslab, fail_page_alloc; see selftests/runner.sh): a
