@@ -161,11 +161,11 @@ sp_headers() {
 # TDP MMU pages are freed after an RCU grace period: wait up to 10 s.
 headers_back_to_zero() {
 	tries=0
-	while [ "$(sp_headers)" != "" ] && [ "$(sp_headers)" != 0 ] && [ $tries -lt 100 ]; do
+	while h=$(sp_headers) && [ -n "$h" ] && [ "$h" != 0 ]; do
+		[ $tries -lt 100 ] || return 1
 		sleep 0.1
 		tries=$((tries + 1))
 	done
-	[ "$(sp_headers)" = "" ] || [ "$(sp_headers)" = 0 ]
 }
 
 FI=/sys/kernel/debug
