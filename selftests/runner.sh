@@ -44,6 +44,8 @@ ln -sf /proc/self/fd/0 /dev/stdin
 ln -sf /proc/self/fd/1 /dev/stdout
 ln -sf /proc/self/fd/2 /dev/stderr
 mount -t debugfs debugfs /sys/kernel/debug
+# lru_gen_aging_test counts kvm:kvm_age_hva through perf: the event id is in tracefs
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
 mount -t tmpfs tmpfs /tmp
 mount -t cgroup2 cgroup2 /sys/fs/cgroup && echo +memory >/sys/fs/cgroup/cgroup.subtree_control
 
