@@ -15,7 +15,8 @@
 #   negative-leak   the negative patch that leaks one page of the count on an
 #                   allocation failure path must be caught there
 #   kselftest-skip  the new selftests, run as kselftest runs them, on a
-#                   kernel without CONFIG_SHRINKER_DEBUG: they must skip
+#                   kernel without what they need (kselftest-skip.config):
+#                   those its "# Skips:" line names must skip, the others pass
 #   kselftest-pass  the same on the test kernel: they must pass
 #   bisect-run      'git bisect run scripts/bisect-run.sh' must find a patch
 #                   broken on purpose (scripts/bisect-run-test.sh)

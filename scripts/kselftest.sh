@@ -9,12 +9,22 @@
 # config).  Then check each test's KTAP result: "pass" wants "ok", "skip"
 # wants "ok ... # SKIP" and a reason in the test's output (a kernel without
 # what the test needs), or, from a test of several parts, "ok" and a line
-# "PART: skipped, REASON" in its output.  One ok/not ok line per test.
+# "PART: skipped, REASON" in its output.  With "skip", FRAGMENT must name
+# the tests that need what it takes away, on a line "# Skips: TEST...";
+# the others need nothing it lacks, and want "ok" as with "pass".  One
+# ok/not ok line per test.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lock_cache
 [[ $# -eq 2 && ($2 == pass || $2 == skip) ]] || die "usage: scripts/kselftest.sh NAME pass|skip"
 name=$1 want=$2
+skips=
+if [[ $want == skip ]]; then
+	[[ -n ${FRAGMENT:-} && -f $FRAGMENT ]] ||
+		die "kselftest.sh skip needs FRAGMENT=<config fragment> with a '# Skips: TEST...' line"
+	skips=" $(sed -n 's/^# Skips: *//p' "$FRAGMENT" | tr '\n' ' ') "
+	[[ -n ${skips// /} ]] || die "$FRAGMENT has no '# Skips: TEST...' line naming the tests it makes skip"
+fi
 load_series
 # The selftests the series adds: new files under tools/testing/selftests/kvm
 # (not its library).
@@ -67,6 +77,8 @@ splat=$(sed -n 's/^# KERNEL-SPLAT: //p' "$results/ktap.txt" | head -1)
 for t in "${tests[@]}"; do
 	i=$((i + 1))
 	b=$(basename "$t")
+	want=$2
+	[[ $want == pass || $skips == *" $b "* ]] || want=pass
 	res=$(lines -E "^(not )?ok [0-9]+ selftests: kvm: $b( |$)" "$results/ktap.txt" | head -1)
 	# The test's own skip line, between its header and its result.
 	reason=$(awk -v h="# selftests: kvm: $b" '$0 == h { on = 1; next }
