@@ -7,7 +7,8 @@ function median(a, n,   i, j, x) {
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 function num(x) {
-	return x == int(x) ? sprintf("%d", x) : sprintf("%.4g", x)
+	# %.0f, not %d: mawk's %d stops at 2^31 - 1 (guest instruction counts pass it)
+	return x == int(x) ? sprintf("%.0f", x) : sprintf("%.4g", x)
 }
 # "median [min-max]" of the n values of a, or n/a
 function cell(a, n,   i, lo, hi) {
