@@ -1,11 +1,12 @@
 #!/bin/bash
 # usage: scripts/bisect-build.sh
 #
-# For each patch N of 'series': apply patches 1..N and build what patch N
-# touches: its .c files' objects with W=1, arch/x86/kvm/ when it touches a
-# kernel header, and the selftests it touches (for a change to the selftest
-# library: the x86 selftests that include a header it changes), in the
-# build directory "patched".
+# Build the kernel with the whole series applied, in the build directory
+# "patched".  Then, for each patch N of 'series': apply patches 1..N and
+# build there what patch N touches: its .c files' objects with W=1,
+# arch/x86/kvm/ when it touches a kernel header, and the selftests it
+# touches (for a change to the selftest library: the x86 selftests that
+# include a header it changes).
 # Patch N fails if that does not build, if W=1 warns about a file it
 # touches, or if sparse, checking a .c file it touches, reports something
 # (on that file or a header) that it did not report on the base (line
@@ -21,8 +22,20 @@ load_series
 patches=("${PATCHES[@]}")
 ((${#patches[@]} > 0)) || { echo "# bisect build: empty series, nothing to build"; exit 0; }
 scripts=$REPO/scripts
-wt=$("$scripts/apply.sh" 0)
-out=$("$scripts/build-kernel.sh" "$wt" patched)
+# Build the whole series first: the per-patch steps below build only what
+# each patch touches, and 'make run' then rebuilds the kernel at the whole
+# series, which then hits ccache (a patch to a widely included header,
+# such as include/linux/mmu_notifier.h, would otherwise make that a
+# second build from scratch).  If the whole series does not build, build
+# the base instead, and the steps below name the first patch that breaks.
+wt=$("$scripts/apply.sh")
+if out=$("$scripts/build-kernel.sh" "$wt" patched); then
+	"$scripts/apply.sh" 0 >/dev/null
+else
+	echo "# the whole series does not build; building the base to find the first patch that breaks it"
+	"$scripts/apply.sh" 0 >/dev/null
+	out=$("$scripts/build-kernel.sh" "$wt" patched)
+fi
 kst=tools/testing/selftests/kvm
 use_ccache
 kmake() { make -s -C "$wt" O="$out" ARCH=x86_64 CC="ccache gcc" "$@"; }
