@@ -52,6 +52,27 @@ throwaway() {
 	git -C "$wt" checkout -q --detach -f "$base"
 }
 
+# on_series DIR EDIT SUBJECT: the series, then a patch made from the shell
+# command EDIT run on top of it, in DIR: the kernel under that patch is the
+# series' own, which the plan's kernel build shares (ccache), where a base
+# kernel would be a near-full build of its own in a cold run
+on_series() {
+	local dir=$1 edit=$2 subject=$3 p
+	load_series
+	mkdir -p "$dir/patches"
+	git -C "$wt" checkout -q --detach -f "$base"
+	for p in "${PATCHES[@]}"; do
+		git -C "$wt" am -q --no-3way "$p"
+		cp "$p" "$dir/patches/"
+	done
+	(cd "$wt" && eval "$edit")
+	git -C "$wt" add -A
+	git -C "$wt" commit -q -s -m "$subject" -m "A patch made by scripts/test-harness.sh for one of its tests."
+	git -C "$wt" format-patch -q -1 --start-number $((${#PATCHES[@]} + 1)) -o "$dir/patches" HEAD
+	(cd "$dir/patches" && ls) >"$dir/series"
+	git -C "$wt" checkout -q --detach -f "$base"
+}
+
 # expect_fail OUT PATTERN...: the command that wrote OUT failed and OUT
 # matches every PATTERN
 expect() {
@@ -140,7 +161,7 @@ t_negative_bad_config() {
 
 t_selftest_fails() {
 	local kst=tools/testing/selftests/kvm
-	throwaway "$tmp/s" "printf '%s\n' '// SPDX-License-Identifier: GPL-2.0-only' '#include \"test_util.h\"' '' \
+	on_series "$tmp/s" "printf '%s\n' '// SPDX-License-Identifier: GPL-2.0-only' '#include \"test_util.h\"' '' \
 'int main(void)' '{' '	TEST_ASSERT(1 + 1 == 3, \"harness test: arithmetic is broken\");' '	return 0;' '}' \
 >$kst/harness_fail_test.c; sed -i '/^TEST_GEN_PROGS_x86 = /a TEST_GEN_PROGS_x86 += harness_fail_test' $kst/Makefile.kvm" \
 		"KVM: selftests: Add a test that fails"
