@@ -48,7 +48,14 @@ guest_tsc_khz() {
 	awk -F: '/^cpu MHz/ { if ($2 + 0 > 0) printf "%d\n", $2 * 1000 + 0.5; exit }' /proc/cpuinfo
 }
 
+# QEMU runs under a subshell that waits for it and then creates $log.exit:
+# that file says QEMU has exited and the log holds all it wrote, and QEMU's
+# pid ($log.pid) cannot be reused while it is absent (the subshell has not
+# reaped QEMU yet).  Decisions below read the log only then, or look for a
+# line that a finished guest runner leaves, never for the absence of a line
+# in a log that QEMU may still be writing.
 qemu_pid=
+qemu_sub=
 tsc=
 start_qemu() {
 	local accel=$1
@@ -56,12 +63,37 @@ start_qemu() {
 	[[ ${ICOUNT:-0} == 1 ]] && cpu+=(-icount shift=0,sleep=off)
 	[[ $accel == kvm ]] && cpu=(-accel kvm -cpu host)
 	: >"$log"
-	"$QEMU" "${cpu[@]}" -smp "${SMP:-2},sockets=${SMP:-2},cores=1,threads=1" -m 3G -nographic -no-reboot -monitor none \
-		-serial "file:$log" -kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 oops=panic panic=-1 slab_nomerge $tsc$append" </dev/null >"$log.qemu" 2>&1 &
-	qemu_pid=$!
+	rm -f "$log.pid" "$log.exit"
+	(
+		"$QEMU" "${cpu[@]}" -smp "${SMP:-2},sockets=${SMP:-2},cores=1,threads=1" -m 3G -nographic -no-reboot \
+			-monitor none -serial "file:$log" -kernel "$kernel" -initrd "$initrd" \
+			-append "console=ttyS0 oops=panic panic=-1 slab_nomerge $tsc$append" </dev/null >"$log.qemu" 2>&1 &
+		echo $! >"$log.pid"
+		rc=0
+		wait $! || rc=$?
+		echo "$rc" >"$log.exit"
+	) &
+	qemu_sub=$!
+	until [[ -s $log.pid ]]; do
+		kill -0 "$qemu_sub" 2>/dev/null || die "QEMU ($QEMU) could not be started"
+		sleep 0.1
+	done
+	qemu_pid=$(<"$log.pid")
 }
-trap '[[ -z $qemu_pid ]] || kill -9 $qemu_pid 2>/dev/null || true' EXIT
+
+# qemu_exited: QEMU has exited, and the log is complete
+qemu_exited() {
+	[[ -e $log.exit ]]
+}
+
+# stop_qemu: kill QEMU unless it has exited, and wait until it is reaped
+stop_qemu() {
+	[[ -n $qemu_sub ]] || return 0
+	qemu_exited || kill -9 "$qemu_pid" 2>/dev/null || true
+	wait "$qemu_sub" 2>/dev/null || true
+	qemu_sub=
+}
+trap stop_qemu EXIT
 
 accel=tcg
 if can_kvm; then
@@ -73,8 +105,7 @@ if can_kvm; then
 	if grep -q 'Linux version' "$log"; then
 		accel=kvm
 	else
-		kill -9 "$qemu_pid" 2>/dev/null || true
-		wait "$qemu_pid" 2>/dev/null || true
+		stop_qemu
 		stage boot "KVM acceleration printed nothing in 30 s; falling back to TCG"
 	fi
 fi
@@ -85,43 +116,33 @@ bad_boot() {
 	grep -aq 'tsc: Marking TSC unstable due to could not calculate TSC khz' "$log"
 }
 
+# Each boot: wait until the guest runner has printed its first KTAP line
+# (the runner checks the TSC before it), or QEMU has exited, or TIMEOUT
+# seconds; then boot again if the complete log of an exited QEMU says the
+# guest had no TSC frequency.
 retries=0
-boot_start=$(date +%s)
-# Decide on one read of the log per round: QEMU may truncate it or write
-# the bad-TSC line between two greps (seen with the harness's fake QEMU).
 while :; do
-	bad=0
-	bad_boot && bad=1
-	((bad)) || ! grep -aq '^KTAP version' "$log" || break
-	(($(date +%s) - boot_start < timeout)) || break
-	if ((bad)) && ((retries < 2)); then
-		retries=$((retries + 1))
-		kill -9 "$qemu_pid" 2>/dev/null || true
-		wait "$qemu_pid" 2>/dev/null || true
-		cp "$log" "$log.bad-tsc-$retries"
-		khz=$(guest_tsc_khz)
-		[[ -z $khz ]] || tsc="tsc_early_khz=$khz "
-		stage boot "guest could not calibrate its TSC (emulation timing); booting again${khz:+ with tsc_early_khz=$khz} ($retries of 2, log kept in $log.bad-tsc-$retries)"
-		start_qemu "$accel"
-		continue
-	fi
-	((bad)) && break
-	if ! kill -0 "$qemu_pid" 2>/dev/null; then
-		# QEMU may have written its last lines after bad_boot looked
-		bad_boot && continue
-		break
-	fi
-	sleep 1
+	boot_start=$(date +%s)
+	until qemu_exited || grep -aq '^KTAP version' "$log"; do
+		(($(date +%s) - boot_start < timeout)) || break
+		sleep 0.5
+	done
+	qemu_exited && bad_boot && ((retries < 2)) || break
+	retries=$((retries + 1))
+	stop_qemu
+	cp "$log" "$log.bad-tsc-$retries"
+	khz=$(guest_tsc_khz)
+	[[ -z $khz ]] || tsc="tsc_early_khz=$khz "
+	stage boot "guest could not calibrate its TSC (emulation timing); booting again${khz:+ with tsc_early_khz=$khz} ($retries of 2, log kept in $log.bad-tsc-$retries)"
+	start_qemu "$accel"
 done
 
 start=$(date +%s)
 seen=0
 total=?
-while kill -0 "$qemu_pid" 2>/dev/null; do
+while ! qemu_exited; do
 	if (($(date +%s) - start >= timeout)); then
-		kill -9 "$qemu_pid" 2>/dev/null || true
-		wait "$qemu_pid" 2>/dev/null || true
-		qemu_pid=
+		stop_qemu
 		echo "# HARNESS: guest killed at the global timeout (${timeout}s)" >>"$log"
 		stage boot "guest hung: killed at the global timeout of ${timeout}s"
 		exit 2
@@ -135,8 +156,7 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
 	done
 	sleep 2
 done
-wait "$qemu_pid" 2>/dev/null || true
-qemu_pid=
+stop_qemu
 grep -aq '^# RUNNER-END' "$log" && exit 0
 if bad_boot; then
 	stage boot "guest could not calibrate its TSC in $((retries + 1)) boots; no test ran (see $log)"

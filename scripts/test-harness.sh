@@ -210,7 +210,9 @@ unchanged() {
 
 # A guest without a TSC frequency is booted again, up to twice: a fake
 # QEMU whose first BAD boots write the serial log as the guest runner does
-# then (the kernel's TSC message, no KTAP line).
+# then (the kernel's TSC message, no KTAP line).  It waits DELAY seconds
+# before it writes anything, and on a bad boot LINGER seconds before it
+# exits; BAD=hang: it writes one line and never exits.
 fake_qemu() {
 	{
 		echo '#!/bin/bash'
@@ -218,11 +220,14 @@ fake_qemu() {
 		echo "n=\$(cat '$tmp/boots' 2>/dev/null || echo 0)"
 		echo "echo \$((n + 1)) >'$tmp/boots'"
 		echo "printf '%s\\n' \"\$*\" >'$tmp/args'.\$n"
+		echo "sleep ${2:-0}"
 		echo 'exec >"$log"'
 		echo 'echo "Linux version fake"'
+		[[ $1 != hang ]] || echo 'exec sleep 1000'
 		echo "if ((n < $1)); then"
 		echo '	echo "tsc: Marking TSC unstable due to could not calculate TSC khz"'
 		echo '	echo "# HARNESS: no TSC frequency (PIT calibration failed); no test run"'
+		echo "	sleep ${3:-0}"
 		echo '	exit 0'
 		echo 'fi'
 		echo 'printf "%s\n" "KTAP version 1" "1..0" "# RUNNER-END"'
@@ -245,7 +250,22 @@ t_tsc_retry() {
 		grep -q 'tsc_early_khz=1000000 ' "$tmp/args.1" || { echo "# no tsc_early_khz=1000000 under icount"; return 1; }
 	fake_qemu 3
 	! QEMU=$tmp/qemu ACCEL=tcg "$scripts/boot.sh" "$tmp/kernel" "$tmp/initrd" "" "$tmp/log" 60 >"$tmp/out" 2>&1 &&
-		expect "$tmp/out" 'could not calibrate its TSC in 3 boots; no test ran'
+		expect "$tmp/out" 'could not calibrate its TSC in 3 boots; no test ran' || return 1
+	# The same decisions when QEMU is slow to write, or lingers after the
+	# bad line: boot.sh reads the log once QEMU has exited.
+	fake_qemu 2 1 1
+	QEMU=$tmp/qemu ACCEL=tcg "$scripts/boot.sh" "$tmp/kernel" "$tmp/initrd" "" "$tmp/log" 60 >"$tmp/out" 2>&1 &&
+		[[ $(cat "$tmp/boots") == 3 ]] || { echo "# slow fake: $(cat "$tmp/boots") boots, expected 3"; return 1; }
+	fake_qemu 3 1 1
+	! QEMU=$tmp/qemu ACCEL=tcg "$scripts/boot.sh" "$tmp/kernel" "$tmp/initrd" "" "$tmp/log" 60 >"$tmp/out" 2>&1 &&
+		expect "$tmp/out" 'could not calibrate its TSC in 3 boots; no test ran' || return 1
+	# A guest that never gets to its runner is killed at the timeout, once.
+	fake_qemu hang
+	local rc=0
+	QEMU=$tmp/qemu ACCEL=tcg "$scripts/boot.sh" "$tmp/kernel" "$tmp/initrd" "" "$tmp/log" 2 >"$tmp/out" 2>&1 || rc=$?
+	((rc == 2)) && [[ $(cat "$tmp/boots") == 1 ]] && expect "$tmp/out" 'guest hung: killed at the global timeout' ||
+		{ echo "# hung fake: exit status $rc, $(cat "$tmp/boots") boots"; return 1; }
+	! pgrep -f "^sleep 1000$" >/dev/null || { echo "# the hung fake QEMU is still running"; return 1; }
 }
 
 t_bad_kdir() {
