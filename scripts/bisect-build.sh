@@ -6,8 +6,9 @@
 # build there what patch N touches: its .c files' objects with W=1,
 # arch/x86/kvm/ when it touches a kernel header (with BISECT_HEADERS=series
 # instead the objects of every kernel .c file the series touches, the users
-# of its headers that matter, in about a third of the time: make check does
-# that, and make bisect builds each patch's whole kernel), and the
+# of its headers that matter: at 25 patches, 10 of them header patches, the
+# per-patch builds took 15 min instead of 22 in a cold make check, which
+# does that; make bisect builds each patch's whole kernel), and the
 # selftests it touches (for a change to the selftest library: the x86
 # selftests that include a header it changes).
 # Patch N fails if that does not build, if W=1 warns about a file it
